@@ -1,0 +1,42 @@
+import type { FloatArray, Rng } from '@tdlab/tensor';
+
+/** A batch of inputs: `n` rows of `inputDim` features, row-major. */
+export interface Inputs {
+  readonly x: FloatArray;
+  readonly n: number;
+}
+
+/** A named, contiguous slice of the flat parameter vector (a layer's weights, say). */
+export interface ParameterBlock {
+  readonly name: string;
+  readonly offset: number;
+  readonly length: number;
+  /** Logical shape, e.g. [width, inputDim] for a weight matrix stored row-major. */
+  readonly shape: readonly number[];
+}
+
+/**
+ * A scalar-output model f(θ; x) with the derivative products training-dynamics studies need.
+ * Parameters live in one flat typed array; every product writes into a caller-owned buffer so a
+ * training loop allocates nothing per step. Implementations may keep scratch buffers sized to the
+ * largest batch they have seen.
+ *
+ * J is the n×p Jacobian, J_ij = ∂f(x_i)/∂θ_j.
+ */
+export interface DifferentiableModel {
+  readonly parameterCount: number;
+  readonly inputDim: number;
+  readonly blocks: readonly ParameterBlock[];
+  /** Draws initial parameters into `params` from `rng`. */
+  initialize(rng: Rng, params: FloatArray): void;
+  /** out_i = f(θ; x_i). */
+  forward(params: FloatArray, inputs: Inputs, out: FloatArray): void;
+  /** Jacobian-vector product: out (length n) = J·tangent. */
+  jvp(params: FloatArray, inputs: Inputs, tangent: FloatArray, out: FloatArray): void;
+  /** Vector-Jacobian product: out (length p) = Jᵀ·cotangent. */
+  vjp(params: FloatArray, inputs: Inputs, cotangent: FloatArray, out: FloatArray): void;
+  /** Hessian-vector product of a weighted sum of outputs: out = Σᵢ wᵢ ∇²fᵢ(θ)·v. */
+  hvp(params: FloatArray, inputs: Inputs, weights: FloatArray, vector: FloatArray, out: FloatArray): void;
+  /** Second directional derivative per sample: out_i = vᵀ∇²fᵢ(θ)v. */
+  secondDirectional(params: FloatArray, inputs: Inputs, vector: FloatArray, out: FloatArray): void;
+}

@@ -1,0 +1,54 @@
+import { type FloatArray, lanczosTopEigen, type Rng } from '@tdlab/tensor';
+import type { LabeledInputs } from '../data/data-set.js';
+import type { Loss } from '../loss/loss.js';
+import type { DifferentiableModel } from '../model/differentiable-model.js';
+
+/**
+ * The tangent kernel matched to the loss's normalization, K_L = D^½ J Jᵀ D^½ with D = ∂²L/∂f²
+ * (papers.md §0: K for ½·sum, K/n for ½·mean, 2K/n for mean without ½). Its top eigenvalue λ sets
+ * the thresholds of gradient descent on the linearized model: η·λ < 2 is stable.
+ *
+ * Applied matrix-free, v ↦ D^½ J (Jᵀ (D^½ v)): one VJP and one JVP per product, never an n×n or
+ * n×p matrix. Lanczos is warm-started from the previous top eigenvector, since the kernel moves
+ * little from one step to the next.
+ */
+export class LossMatchedNtk {
+  private readonly sqrtCurvature: Float64Array;
+  private readonly scaled: Float64Array;
+  private readonly parameterBuffer: Float64Array;
+  private warmStart: Float64Array | undefined;
+
+  constructor(
+    private readonly model: DifferentiableModel,
+    private readonly loss: Loss,
+    private readonly inputs: LabeledInputs,
+    private readonly rng: Rng,
+  ) {
+    this.sqrtCurvature = new Float64Array(inputs.n);
+    this.scaled = new Float64Array(inputs.n);
+    this.parameterBuffer = new Float64Array(model.parameterCount);
+  }
+
+  /** Top-k eigenvalues (descending) at `params`, whose training outputs are `outputs`. */
+  topEigenvalues(params: FloatArray, outputs: FloatArray, k: number): Float64Array {
+    const { n } = this.inputs;
+    this.loss.curvature(outputs, this.inputs.y, n, this.sqrtCurvature);
+    for (let i = 0; i < n; i++) this.sqrtCurvature[i] = Math.sqrt(Math.max(0, this.sqrtCurvature[i]));
+    const operator = (v: Float64Array, out: Float64Array): void => {
+      for (let i = 0; i < n; i++) this.scaled[i] = v[i] * this.sqrtCurvature[i];
+      this.model.vjp(params, this.inputs, this.scaled, this.parameterBuffer);
+      this.model.jvp(params, this.inputs, this.parameterBuffer, out);
+      for (let i = 0; i < n; i++) out[i] *= this.sqrtCurvature[i];
+    };
+    const result = lanczosTopEigen(operator, n, {
+      k: Math.min(k, n),
+      rng: this.rng,
+      start: this.warmStart,
+      vectors: true,
+    });
+    if (result.vectors && result.vectors.length >= n) this.warmStart = result.vectors.slice(0, n);
+    const values = new Float64Array(k).fill(0);
+    values.set(result.values.subarray(0, Math.min(k, result.values.length)));
+    return values;
+  }
+}

@@ -1,0 +1,68 @@
+import { type } from 'arktype';
+
+/**
+ * The learning rate: absolute (`0.5` or `{ absolute: 0.5 }`) or normalized, r = η·λ₀
+ * (`{ normalized: 3 }`), with λ₀ the top eigenvalue of the NTK matched to the loss's
+ * normalization (papers.md §0), measured by the trainer at initialization.
+ */
+export const learningRateSchema = type('number > 0').or({ absolute: 'number > 0' }).or({ normalized: 'number > 0' });
+export type LearningRateSpec = typeof learningRateSchema.infer;
+
+/** A section selecting a contribution: `use:` plus the contribution's own options. */
+const sectionSchema = type({ use: 'string > 0' });
+
+/** The core's part of a study; each section's remaining keys are validated by its contribution. */
+export const studySpecSchema = type({
+  name: 'string > 0',
+  seed: 'number.integer >= 0',
+  'precision?': "'float64' | 'float32'",
+  /** Extra plugins to load, by package name or path (first-party plugins are always available to the CLI). */
+  'plugins?': 'string[]',
+  data: sectionSchema,
+  model: sectionSchema.and({
+    /** A JSON file with the initial parameters (a flat array, or an object of arrays by block name). */
+    'initialParameters?': 'string > 0',
+  }),
+  loss: sectionSchema,
+  optimizer: sectionSchema,
+  schedule: sectionSchema.and({ lr: learningRateSchema }),
+  steps: 'number.integer > 0',
+  'stop?': type({
+    /** Stop with outcome `converged` once the training loss is below this. */
+    'lossBelow?': 'number > 0',
+    /** Treat a loss above this as divergence (non-finite values always are). */
+    'lossAbove?': 'number > 0',
+  }).onUndeclaredKey('reject'),
+  'probes?': sectionSchema.and({ 'every?': 'number.integer > 0' }).array(),
+  'sinks?': sectionSchema.array(),
+}).onUndeclaredKey('reject');
+
+/** A contribution's section as the core sees it: `use:` and the contribution's options. */
+export interface SectionSpec {
+  readonly use: string;
+  readonly [option: string]: unknown;
+}
+
+type CoreSpec = typeof studySpecSchema.infer;
+
+/** A validated study: the core fields, with each section carrying its contribution's options. */
+export type StudySpec = Omit<CoreSpec, 'data' | 'model' | 'loss' | 'optimizer' | 'schedule' | 'probes' | 'sinks'> & {
+  readonly data: SectionSpec;
+  readonly model: SectionSpec & { readonly initialParameters?: string };
+  readonly loss: SectionSpec;
+  readonly optimizer: SectionSpec;
+  readonly schedule: SectionSpec & { readonly lr: LearningRateSpec };
+  readonly probes?: readonly (SectionSpec & { readonly every?: number })[];
+  readonly sinks?: readonly SectionSpec[];
+};
+
+/** The keys of each section that belong to the core, not to the contribution's options. */
+export const coreSectionKeys = {
+  data: ['use'],
+  model: ['use', 'initialParameters'],
+  loss: ['use'],
+  optimizer: ['use'],
+  schedule: ['use', 'lr'],
+  probe: ['use', 'every'],
+  sink: ['use'],
+} as const;

@@ -1,0 +1,30 @@
+import type { FloatArray } from '@tdlab/tensor';
+import type { DataSet } from '../data/data-set.js';
+import type { Loss } from '../loss/loss.js';
+import type { DifferentiableModel } from '../model/differentiable-model.js';
+
+/**
+ * A read-only view of the trainer's state at one step. The arrays are the trainer's own buffers:
+ * valid only during the synchronous emission of the step event, never to be written. A probe that
+ * needs a value later copies it.
+ */
+export interface TrainingState {
+  readonly model: DifferentiableModel;
+  readonly loss: Loss;
+  readonly data: DataSet;
+  /** θ_t. */
+  readonly params: FloatArray;
+  /** θ₀. */
+  readonly initialParams: FloatArray;
+  /** f(θ_t; x_i) on the training set. */
+  readonly outputs: FloatArray;
+  /** The gradient the update of this step uses; undefined on the last event. */
+  readonly gradient: FloatArray | undefined;
+  /** λ₀, the top eigenvalue of the loss-matched NTK at initialization, when the run measured it. */
+  readonly lambda0: number | undefined;
+  /**
+   * Top-k eigenvalues (descending) of the loss-matched NTK D^½ J Jᵀ D^½ at θ_t on the training set,
+   * by matrix-free Lanczos. Cached per step, so several probes asking cost one computation.
+   */
+  ntkTopEigenvalues(k: number): Float64Array;
+}

@@ -1,0 +1,231 @@
+import type { FloatArray } from './float-array.js';
+
+/*
+ * Dense, row-major BLAS-like kernels in plain TypeScript. They are the reference implementation:
+ * a later issue swaps the internals for WASM SIMD, so the signatures mirror BLAS (explicit shapes,
+ * alpha/beta, caller-owned outputs) and nothing here allocates per call.
+ *
+ * Zero conventions follow reference BLAS: beta = 0 overwrites the output (so an uninitialised or
+ * NaN-filled buffer is fine), and alpha = 0 skips reading the inputs. Everything else is plain
+ * IEEE arithmetic, so a NaN or Infinity in an input propagates to the output, which is how a
+ * diverging run shows up in allFinite.
+ *
+ * Outputs must not alias inputs. Shapes are checked against buffer lengths (O(1) per call)
+ * because an out-of-range typed-array read yields undefined, which would silently become NaN.
+ */
+
+function checkDimension(kernel: string, name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${kernel}: ${name} must be a non-negative integer, got ${value}`);
+  }
+}
+
+function checkLength(kernel: string, name: string, array: FloatArray, required: number): void {
+  if (array.length < required) {
+    throw new RangeError(`${kernel}: ${name} has length ${array.length}, needs at least ${required}`);
+  }
+}
+
+/** c[0..length) *= beta, where beta = 0 overwrites rather than multiplies (see module comment). */
+function scaleOutput(beta: number, c: FloatArray, length: number): void {
+  if (beta === 0) {
+    c.fill(0, 0, length);
+  } else if (beta !== 1) {
+    for (let i = 0; i < length; i++) c[i] *= beta;
+  }
+}
+
+/**
+ * C (m×n) ← alpha·op(A)·op(B) + beta·C. op(A) is m×k (A stored k×m when transA), op(B) is k×n
+ * (B stored n×k when transB). beta = 0 must ignore NaN/garbage already in C.
+ */
+export function gemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  beta: number,
+  c: FloatArray,
+): void {
+  checkDimension('gemm', 'm', m);
+  checkDimension('gemm', 'n', n);
+  checkDimension('gemm', 'k', k);
+  checkLength('gemm', 'a', a, m * k);
+  checkLength('gemm', 'b', b, k * n);
+  checkLength('gemm', 'c', c, m * n);
+
+  // Applying beta up front lets every transpose case below accumulate into C the same way.
+  scaleOutput(beta, c, m * n);
+  if (alpha === 0 || k === 0 || m === 0 || n === 0) return;
+
+  if (!transB) {
+    // i-p-j order: the innermost loop streams a row of B into a row of C, both contiguous,
+    // so each op(A) element is loaded once and reused across a whole row.
+    for (let i = 0; i < m; i++) {
+      const cRow = i * n;
+      for (let p = 0; p < k; p++) {
+        // A[i][p] when not transposed, A stored k×m when transposed.
+        const aip = alpha * (transA ? a[p * m + i] : a[i * k + p]);
+        const bRow = p * n;
+        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+      }
+    }
+  } else if (!transA) {
+    // B stored n×k: C[i][j] is the dot product of row i of A with row j of B, both contiguous.
+    for (let i = 0; i < m; i++) {
+      const aRow = i * k;
+      const cRow = i * n;
+      for (let j = 0; j < n; j++) {
+        const bRow = j * k;
+        let sum = 0;
+        for (let p = 0; p < k; p++) sum += a[aRow + p] * b[bRow + p];
+        c[cRow + j] += alpha * sum;
+      }
+    }
+  } else {
+    // Both transposed: one operand must be read with a stride whatever the order; Aᵀ·Bᵀ is rare
+    // in practice, so the simple dot-product form is kept.
+    for (let i = 0; i < m; i++) {
+      const cRow = i * n;
+      for (let j = 0; j < n; j++) {
+        const bRow = j * k;
+        let sum = 0;
+        for (let p = 0; p < k; p++) sum += a[p * m + i] * b[bRow + p];
+        c[cRow + j] += alpha * sum;
+      }
+    }
+  }
+}
+
+/** y (len m, or n when trans) ← alpha·op(A)·x + beta·y, A is m×n row-major. */
+export function gemv(
+  trans: boolean,
+  m: number,
+  n: number,
+  alpha: number,
+  a: FloatArray,
+  x: FloatArray,
+  beta: number,
+  y: FloatArray,
+): void {
+  checkDimension('gemv', 'm', m);
+  checkDimension('gemv', 'n', n);
+  checkLength('gemv', 'a', a, m * n);
+  const xLength = trans ? m : n;
+  const yLength = trans ? n : m;
+  checkLength('gemv', 'x', x, xLength);
+  checkLength('gemv', 'y', y, yLength);
+
+  scaleOutput(beta, y, yLength);
+  if (alpha === 0) return;
+
+  if (!trans) {
+    // Each output is a dot product with a contiguous row of A.
+    for (let i = 0; i < m; i++) {
+      const row = i * n;
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += a[row + j] * x[j];
+      y[i] += alpha * sum;
+    }
+  } else {
+    // Aᵀx as a sum of scaled rows of A, so A is still read row by row instead of by column.
+    for (let i = 0; i < m; i++) {
+      const xi = alpha * x[i];
+      const row = i * n;
+      for (let j = 0; j < n; j++) y[j] += xi * a[row + j];
+    }
+  }
+}
+
+/** xᵀy over the first `length` elements (default: all, in which case the lengths must match). */
+export function dot(x: FloatArray, y: FloatArray, length?: number): number {
+  let count: number;
+  if (length === undefined) {
+    if (x.length !== y.length) {
+      throw new RangeError(`dot: length mismatch ${x.length} vs ${y.length}`);
+    }
+    count = x.length;
+  } else {
+    checkDimension('dot', 'length', length);
+    checkLength('dot', 'x', x, length);
+    checkLength('dot', 'y', y, length);
+    count = length;
+  }
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += x[i] * y[i];
+  return sum;
+}
+
+/** y += alpha·x. alpha = 0 returns without reading x, as in reference BLAS. */
+export function axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+  if (x.length !== y.length) {
+    throw new RangeError(`axpy: length mismatch ${x.length} vs ${y.length}`);
+  }
+  if (alpha === 0) return;
+  for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
+}
+
+/** x *= alpha, plain IEEE multiplication (alpha = 0 keeps NaN as NaN; use fill(0) to clear). */
+export function scale(alpha: number, x: FloatArray): void {
+  if (alpha === 1) return;
+  for (let i = 0; i < x.length; i++) x[i] *= alpha;
+}
+
+/** target ← source; the lengths must match, and precisions may differ (values are rounded). */
+export function copy(source: FloatArray, target: FloatArray): void {
+  if (source.length !== target.length) {
+    throw new RangeError(`copy: length mismatch ${source.length} vs ${target.length}`);
+  }
+  target.set(source);
+}
+
+/** Σ xᵢ², accumulated in float64 whatever the array precision. */
+export function sumOfSquares(x: FloatArray): number {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i] * x[i];
+  return sum;
+}
+
+// Outside this window the plain sum of squares may have overflowed to Infinity, or its terms may
+// have underflowed into subnormals and lost precision; inside it the fast path is accurate.
+const SQUARES_TOO_SMALL = 2 ** -1000;
+const SQUARES_TOO_LARGE = 2 ** 1000;
+
+/**
+ * Euclidean norm. The fast path is sqrt(sumOfSquares); only when that sum overflowed or
+ * underflowed (parameters of a diverging run can exceed 1e154) is a second, rescaled pass made,
+ * so a finite vector always has a finite, accurate norm.
+ */
+export function norm2(x: FloatArray): number {
+  const sum = sumOfSquares(x);
+  if (sum > SQUARES_TOO_SMALL && sum < SQUARES_TOO_LARGE) return Math.sqrt(sum);
+  if (Number.isNaN(sum)) return Number.NaN;
+  // The sum is 0, tiny or Infinity: rescale by the largest magnitude (which is 0 for a zero
+  // vector and Infinity when an element really is infinite, both returned as they are).
+  let largest = 0;
+  for (let i = 0; i < x.length; i++) {
+    const magnitude = Math.abs(x[i]);
+    if (magnitude > largest) largest = magnitude;
+  }
+  if (largest === 0 || largest === Infinity) return largest;
+  let scaled = 0;
+  for (let i = 0; i < x.length; i++) {
+    const ratio = x[i] / largest;
+    scaled += ratio * ratio;
+  }
+  return largest * Math.sqrt(scaled);
+}
+
+/** True when no element is NaN or ±Infinity (the divergence check). */
+export function allFinite(x: FloatArray): boolean {
+  for (let i = 0; i < x.length; i++) {
+    // v - v is 0 for every finite v and NaN for NaN and ±Infinity.
+    const v = x[i];
+    if (v - v !== 0) return false;
+  }
+  return true;
+}
