@@ -1,0 +1,53 @@
+import { dirname, join, resolve } from 'node:path';
+import { loadStudyFile, type RunSummary, type SectionSpec, runId } from '@tdlab/core';
+import { createKernel } from './create-kernel.js';
+import { ExitCode } from './exit-code.js';
+
+export interface RunCommandOptions {
+  readonly files: readonly string[];
+  /** The run directory (one study) or the parent of the run directories (several). */
+  readonly out?: string;
+  readonly signal?: AbortSignal;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunCommandResult {
+  readonly exitCode: number;
+  readonly summaries: RunSummary[];
+  readonly runDirs: string[];
+}
+
+/**
+ * `tdlab run <study...> [--out DIR]`: each study writes a run directory holding spec.json (the
+ * resolved spec), metrics.jsonl (every metric record) and summary.json.
+ */
+export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const summaries: RunSummary[] = [];
+  const runDirs: string[] = [];
+  for (const file of options.files) {
+    const baseDir = dirname(resolve(file));
+    const spec = withRunDirectoryMetrics(await loadStudyFile(file));
+    const kernel = await createKernel(spec, baseDir);
+    const study = kernel.validate(spec, file);
+    const id = runId(study.spec.name, study.spec);
+    const outDir =
+      options.out === undefined ? resolve('runs', id) : options.files.length === 1 ? resolve(options.out) : join(resolve(options.out), id);
+    const summary = await kernel.execute(spec, { source: file, baseDir, outDir, signal: options.signal });
+    summaries.push(summary);
+    runDirs.push(outDir);
+    log(`run directory: ${outDir}`);
+    if (summary.outcome === 'cancelled') return { exitCode: ExitCode.interrupted, summaries, runDirs };
+  }
+  return { exitCode: ExitCode.ok, summaries, runDirs };
+}
+
+/** A run directory always holds metrics.jsonl: add that sink unless the study writes it already. */
+function withRunDirectoryMetrics(spec: unknown): unknown {
+  if (typeof spec !== 'object' || spec === null) return spec;
+  const sinks = (spec as { sinks?: unknown }).sinks;
+  const list: SectionSpec[] = Array.isArray(sinks) ? sinks : [];
+  const present = list.some((sink) => sink?.use === 'jsonl' && (sink.path ?? 'metrics.jsonl') === 'metrics.jsonl');
+  if (sinks !== undefined && !Array.isArray(sinks)) return spec; // let validation report it
+  return present ? spec : { ...spec, sinks: [...list, { use: 'jsonl', path: 'metrics.jsonl' }] };
+}

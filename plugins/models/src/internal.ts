@@ -1,0 +1,45 @@
+import type { Inputs } from '@tdlab/core';
+import { allocate, type FloatArray, type Precision } from '@tdlab/tensor';
+
+/**
+ * A fixed number of n×width scratch matrices that grow (never shrink) to the largest batch seen,
+ * so repeated calls on the same batch size allocate nothing.
+ */
+export class BatchScratch {
+  private capacity = 0;
+  private readonly buffers: FloatArray[] = [];
+
+  constructor(
+    private readonly precision: Precision,
+    private readonly width: number,
+    private readonly count: number,
+  ) {}
+
+  /** The scratch matrices, each holding at least n·width elements. */
+  ensure(n: number): readonly FloatArray[] {
+    if (n > this.capacity || this.buffers.length === 0) {
+      this.buffers.length = 0;
+      for (let i = 0; i < this.count; i++) this.buffers.push(allocate(this.precision, n * this.width));
+      this.capacity = n;
+    }
+    return this.buffers;
+  }
+}
+
+/**
+ * O(1) shape checks shared by the models: a typed-array read past the end yields undefined, which
+ * would silently turn into NaN, so a wrong length is reported instead.
+ */
+export function checkInputs(model: string, inputDim: number, inputs: Inputs): void {
+  const { n, x } = inputs;
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${model}: inputs.n must be a non-negative integer, got ${n}`);
+  if (x.length < n * inputDim) {
+    throw new RangeError(`${model}: inputs.x has length ${x.length}, needs n·inputDim = ${n}·${inputDim} = ${n * inputDim}`);
+  }
+}
+
+export function checkLength(model: string, name: string, array: FloatArray, required: number): void {
+  if (array.length < required) {
+    throw new RangeError(`${model}: ${name} has length ${array.length}, needs at least ${required}`);
+  }
+}
