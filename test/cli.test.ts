@@ -80,7 +80,10 @@ describe('tdlab CLI', () => {
     );
     const stderr: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => stderr.push(String(chunk))) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      stderr.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       expect(await main(['validate', study], () => {})).toBe(2);
       expect(await main(['run', study], () => {})).toBe(2);

@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { StepEvent } from '../stream/step-event.js';
 import { linearStudy, linearTestPlugin, RecordingSink } from '../testing/linear-test-plugin.js';
@@ -123,8 +123,8 @@ describe('trainer on a linear model (closed forms)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tdlab-init-'));
     writeFileSync(join(dir, 'theta.json'), JSON.stringify({ theta: [0.25, -0.5] }));
     const spec = linearStudy({ model: { use: 'linear', initialParameters: 'theta.json' } });
-    const [first] = await lastValueFrom(kernel.run(spec, { baseDir: dir }).pipe(take(1), toArray()));
-    expect([...first.state.params]).toEqual([0.25, -0.5]);
+    const first = await firstValueFrom(kernel.run(spec, { baseDir: dir }).pipe(map((event) => [...event.state.params])));
+    expect(first).toEqual([0.25, -0.5]);
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ theta: [1] }));
     const bad = linearStudy({ model: { use: 'linear', initialParameters: 'bad.json' } });
     await expect(lastValueFrom(kernel.run(bad, { baseDir: dir }))).rejects.toThrow('block "theta" must be an array of 2 numbers (was 1 entries)');

@@ -94,13 +94,19 @@ export class Tdlab {
     try {
       await Promise.all(sinks.map((sink) => sink.open?.(info)));
       summary = await new Promise<RunSummary>((resolve, reject) => {
+        // rxjs reports an exception thrown in `next` out of band; catch it and end the run instead.
         const subscription = this.items(parts).subscribe({
           next: (item) => {
-            if (item.kind === 'record') {
-              for (const sink of sinks) sink.write(item.record);
-            } else {
-              tracker.observe(item.event);
-              for (const sink of sinks) sink.progress?.(item.event);
+            try {
+              if (item.kind === 'record') {
+                for (const sink of sinks) sink.write(item.record);
+              } else {
+                tracker.observe(item.event);
+                for (const sink of sinks) sink.progress?.(item.event);
+              }
+            } catch (error) {
+              subscription.unsubscribe();
+              reject(error);
             }
           },
           error: reject,

@@ -1,0 +1,11 @@
+export { allocate } from './float-array.js';
+export type { FloatArray, Precision } from './float-array.js';
+export { allFinite, axpy, copy, dot, gemm, gemv, norm2, scale, sumOfSquares } from './blas.js';
+export { Rng } from './rng.js';
+export { symmetricEigen } from './symmetric-eigen.js';
+export type { EigenDecomposition } from './symmetric-eigen.js';
+export type { LinearOperator } from './linear-operator.js';
+export { lanczosTopEigen } from './lanczos.js';
+export type { LanczosOptions, LanczosResult } from './lanczos.js';
+export { powerIteration } from './power-iteration.js';
+export type { PowerIterationOptions, PowerIterationResult } from './power-iteration.js';

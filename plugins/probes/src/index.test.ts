@@ -1,0 +1,27 @@
+import { type } from 'arktype';
+import { ContributionRegistry } from '@tdlab/core';
+import { describe, expect, it } from 'vitest';
+import plugin, { lossProbe, normalizedLrProbe, ntkTopEigenvalueProbe, weightNormProbe } from './index.js';
+
+describe('@tdlab/plugin-probes', () => {
+  it('registers its four probes with the core', () => {
+    const registry = new ContributionRegistry();
+    registry.register(plugin);
+    expect(registry.list('probe').map((entry) => [entry.contribution.id, entry.plugin])).toEqual([
+      ['loss', '@tdlab/plugin-probes@0.1.0'],
+      ['ntk-top-eigenvalue', '@tdlab/plugin-probes@0.1.0'],
+      ['weight-norm', '@tdlab/plugin-probes@0.1.0'],
+      ['normalized-lr', '@tdlab/plugin-probes@0.1.0'],
+    ]);
+    expect(registry.find('probe', 'loss')?.contribution).toBe(lossProbe);
+    expect(registry.find('probe', 'ntk-top-eigenvalue')?.contribution).toBe(ntkTopEigenvalueProbe);
+    expect(registry.find('probe', 'weight-norm')?.contribution).toBe(weightNormProbe);
+    expect(registry.find('probe', 'normalized-lr')?.contribution).toBe(normalizedLrProbe);
+  });
+
+  it('leaves every: to the core (no probe declares it)', () => {
+    for (const probe of [lossProbe, ntkTopEigenvalueProbe, weightNormProbe, normalizedLrProbe]) {
+      expect(probe.options.onUndeclaredKey('reject')({ every: 2 })).toBeInstanceOf(type.errors);
+    }
+  });
+});

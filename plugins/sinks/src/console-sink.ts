@@ -1,0 +1,151 @@
+import { defineSink, type MetricRecord, type RunInfo, type RunOutcome, type RunSummary, type Sink, type StepEvent } from '@tdlab/core';
+import { type } from 'arktype';
+import { formatDuration, formatNumber } from './format.js';
+
+/** When stdout is not a terminal, progress lines are printed at most this often (plus the last one). */
+export const PLAIN_LINE_MILLISECONDS = 1000;
+const BAR_WIDTH = 20;
+/** Assumed terminal width when a TTY does not report one. */
+const DEFAULT_COLUMNS = 100;
+
+export const consoleSinkOptions = type({
+  /** How often the live line is redrawn on a terminal. */
+  refreshMilliseconds: 'number > 0 = 200',
+  /** The metrics shown on the live line (default: every scalar metric seen, in order of appearance). */
+  'metrics?': 'string[]',
+});
+export type ConsoleSinkOptions = typeof consoleSinkOptions.infer;
+
+/** What the live line needs of a step event (the event's state is only valid during its emission). */
+interface StepSnapshot {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly lr: number;
+  readonly loss: number;
+  readonly outcome: RunOutcome | undefined;
+}
+
+/**
+ * Progress and a summary on a terminal. On a TTY, one live line (progress bar, step/total, loss,
+ * learning rate and the latest value of the main metrics) is rewritten in place with \r at most
+ * every `refreshMilliseconds`; elsewhere (CI logs, pipes) a plain line is printed at most once a
+ * second and at the end. Closing prints the run summary.
+ */
+export class ConsoleSink implements Sink {
+  private readonly latest = new Map<string, number>();
+  private readonly tty: boolean;
+  private info: RunInfo | undefined;
+  private last: StepSnapshot | undefined;
+  private shown: StepSnapshot | undefined;
+  private shownAt = Number.NEGATIVE_INFINITY;
+  /** A live line is on the screen without its newline (TTY only). */
+  private lineOpen = false;
+
+  constructor(
+    private readonly options: ConsoleSinkOptions = { refreshMilliseconds: 200 },
+    private readonly stream: NodeJS.WritableStream = process.stdout,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tty = (stream as { isTTY?: boolean }).isTTY === true;
+  }
+
+  open(info: RunInfo): void {
+    this.info = info;
+    this.stream.write(`tdlab: ${info.name} (run ${info.run}), ${info.totalSteps} steps\n`);
+  }
+
+  write(record: MetricRecord): void {
+    if (record.index === undefined) this.latest.set(record.name, record.value);
+  }
+
+  progress(event: StepEvent): void {
+    const snapshot: StepSnapshot = {
+      step: event.step,
+      totalSteps: event.totalSteps,
+      lr: event.lr,
+      loss: event.loss,
+      outcome: event.outcome,
+    };
+    this.last = snapshot;
+    const now = this.now();
+    const interval = this.tty ? this.options.refreshMilliseconds : Math.max(PLAIN_LINE_MILLISECONDS, this.options.refreshMilliseconds);
+    if (snapshot.outcome !== undefined || now - this.shownAt >= interval) {
+      this.show(snapshot);
+      this.shownAt = now;
+    }
+  }
+
+  close(summary: RunSummary): void {
+    // The last step is always on screen, even when the run was cancelled between two lines.
+    if (this.last !== undefined && this.last !== this.shown) this.show(this.last);
+    if (this.lineOpen) this.stream.write('\n');
+    this.lineOpen = false;
+    this.stream.write(summaryBlock(summary));
+  }
+
+  private show(snapshot: StepSnapshot): void {
+    this.shown = snapshot;
+    const line = this.line(snapshot);
+    if (this.tty) {
+      const columns = (this.stream as { columns?: number }).columns ?? DEFAULT_COLUMNS;
+      // Never let the line wrap: \r only returns to the start of the last screen row.
+      const fitted = line.length >= columns ? `${line.slice(0, Math.max(0, columns - 2))}…` : line;
+      this.stream.write(`\r${fitted}\x1b[K`);
+      this.lineOpen = true;
+    } else {
+      this.stream.write(`${line}\n`);
+    }
+  }
+
+  private line(snapshot: StepSnapshot): string {
+    const { step, totalSteps } = snapshot;
+    const fraction = totalSteps > 0 ? Math.min(1, Math.max(0, step / totalSteps)) : 1;
+    const filled = Math.round(fraction * BAR_WIDTH);
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
+    const counter = `${String(step).padStart(String(totalSteps).length)}/${totalSteps}`;
+    const parts = [`${bar} ${counter}`, `loss ${formatNumber(snapshot.loss)}`, `lr ${formatNumber(snapshot.lr)}`];
+    for (const name of this.shownMetrics()) {
+      const value = this.latest.get(name);
+      parts.push(`${name} ${value === undefined ? '-' : formatNumber(value)}`);
+    }
+    if (snapshot.outcome !== undefined) parts.push(snapshot.outcome);
+    return parts.join('  ');
+  }
+
+  private shownMetrics(): readonly string[] {
+    const names = this.options.metrics ?? [...this.latest.keys()];
+    // The loss is on every line already, from the step event itself.
+    return names.filter((name) => name !== 'loss');
+  }
+}
+
+/** The end-of-run block: outcome, losses, curvature, learning rates, weight norm and time. */
+export function summaryBlock(summary: RunSummary): string {
+  const rows: [string, string][] = [
+    ['outcome', summary.outcome],
+    ['steps', String(summary.steps)],
+    ['loss convention', summary.lossConvention],
+    [
+      'loss',
+      `initial ${formatNumber(summary.initialLoss)}  peak ${formatNumber(summary.peakLoss)} (step ${summary.peakStep})  final ${formatNumber(summary.finalLoss)}`,
+    ],
+    ['λ₀', formatNumber(summary.lambda0)],
+    ['final λ', formatNumber(summary.finalLambda)],
+    ['η', formatNumber(summary.lr)],
+    ['r = η·λ₀', formatNumber(summary.normalizedLr)],
+    ['final η·λ', formatNumber(summary.finalNormalizedLr)],
+    ['weight-norm ratio', `${formatNumber(summary.weightNormRatio)}  (‖θ_T‖²/‖θ₀‖²)`],
+    ['wall time', formatDuration(summary.wallSeconds)],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const title = `── ${summary.name} (run ${summary.run}) `;
+  return `${title}${'─'.repeat(Math.max(3, 60 - title.length))}\n${rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}\n`;
+}
+
+/** `sinks: [{ use: console, refreshMilliseconds: 200, metrics: [ntk_lambda, normalized_lr] }]` — writes to stdout. */
+export const consoleSink = defineSink({
+  id: 'console',
+  description: 'Live progress line (step/total, loss, lr, main metrics) and an end-of-run summary on stdout',
+  options: consoleSinkOptions,
+  create: (options) => new ConsoleSink(options),
+});

@@ -1,0 +1,73 @@
+// Test support (not built, not published).
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { MetricRecord, RunContext, RunSummary, StepEvent } from '@tdlab/core';
+
+export const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'tdlab-sinks-'));
+
+/** A sink context: sinks read only `outDir`. */
+export function sinkContext(outDir: string | undefined): RunContext {
+  return {
+    runId: 'run-1',
+    spec: {} as never,
+    precision: 'float64',
+    rng: () => {
+      throw new Error('sinks draw no random numbers');
+    },
+    baseDir: '.',
+    outDir,
+  };
+}
+
+export const record = (step: number, name: string, value: number, index?: number): MetricRecord =>
+  index === undefined ? { run: 'run-1', step, name, value } : { run: 'run-1', step, name, value, index };
+
+/** A step event without training state (the sinks never read it). */
+export const stepEvent = (step: number, totalSteps: number, extra: Partial<StepEvent> = {}): StepEvent => ({
+  run: 'run-1',
+  step,
+  totalSteps,
+  lr: 0.75,
+  loss: 1 / (step + 1),
+  state: undefined as never,
+  ...extra,
+});
+
+export const summary = (extra: Partial<RunSummary> = {}): RunSummary => ({
+  run: 'run-1',
+  name: 'uv-catapult',
+  outcome: 'converged',
+  steps: 1234,
+  lossConvention: '½·Σ(f−y)²',
+  initialLoss: 0.8712,
+  finalLoss: 3.2e-11,
+  peakLoss: 185.4,
+  peakStep: 4,
+  lambda0: 2.0123,
+  finalLambda: 0.1234,
+  lr: 1.4908,
+  normalizedLr: 3,
+  finalNormalizedLr: 0.18397,
+  weightNormRatio: 0.6712,
+  wallSeconds: 1.2345,
+  ...extra,
+});
+
+/** A writable that keeps what is written; `isTTY`/`columns` make it look like a terminal. */
+export class CapturedOutput extends Writable {
+  text = '';
+  writes = 0;
+  constructor(
+    readonly isTTY = false,
+    readonly columns?: number,
+  ) {
+    super();
+  }
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
+    this.text += chunk.toString();
+    this.writes++;
+    callback();
+  }
+}
