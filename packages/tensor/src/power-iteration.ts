@@ -1,4 +1,4 @@
-import { dot, norm2, scale } from './blas.js';
+import { dot, norm2 } from './blas.js';
 import type { LinearOperator } from './linear-operator.js';
 import { Rng } from './rng.js';
 
@@ -68,7 +68,8 @@ export function powerIteration(
       length = norm2(v);
     }
   }
-  scale(1 / length, v);
+  // Division rather than a reciprocal multiply, so that dim = 1 gives exactly ±1.
+  for (let t = 0; t < dim; t++) v[t] /= length;
 
   let value = Number.NaN;
   for (let iteration = 1; iteration <= maxIterations; iteration++) {

@@ -28,7 +28,7 @@ export class LinearModel implements DifferentiableModel {
     this.blocks = blocks ?? [{ name: 'theta', offset: 0, length: inputDim, shape: [inputDim] }];
   }
 
-  initialize(): void {
+  initialize(_rng: unknown, _params: FloatArray): void {
     throw new Error('not used: the tests set θ by hand');
   }
 

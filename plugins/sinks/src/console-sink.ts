@@ -103,12 +103,14 @@ export class ConsoleSink implements Sink {
     const filled = Math.round(fraction * BAR_WIDTH);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
     const counter = `${String(step).padStart(String(totalSteps).length)}/${totalSteps}`;
-    const parts = [`${bar} ${counter}`, `loss ${formatNumber(snapshot.loss)}`, `lr ${formatNumber(snapshot.lr)}`];
+    const parts = [`${bar} ${counter}`];
+    // The outcome comes early, so a line cut to the terminal width still shows it.
+    if (snapshot.outcome !== undefined) parts.push(snapshot.outcome);
+    parts.push(`loss ${formatNumber(snapshot.loss)}`, `lr ${formatNumber(snapshot.lr)}`);
     for (const name of this.shownMetrics()) {
       const value = this.latest.get(name);
       parts.push(`${name} ${value === undefined ? '-' : formatNumber(value)}`);
     }
-    if (snapshot.outcome !== undefined) parts.push(snapshot.outcome);
     return parts.join('  ');
   }
 

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { record, sinkContext, summary, tempDir } from '../test/support.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { record, removeTempDirs, sinkContext, summary, tempDir } from '../test/support.js';
 import { CsvSink, csvSink } from './csv-sink.js';
+
+afterAll(removeTempDirs);
 
 describe('csv sink', () => {
   it('defaults its path to metrics.csv', () => {

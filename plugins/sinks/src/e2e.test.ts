@@ -19,8 +19,8 @@ import {
 } from '@tdlab/core';
 import { type } from 'arktype';
 import { ContainerModule } from 'inversify';
-import { describe, expect, it, vi } from 'vitest';
-import { tempDir } from '../test/support.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { removeTempDirs, tempDir } from '../test/support.js';
 import sinksPlugin from './index.js';
 
 type Floats = Float64Array | Float32Array;
@@ -111,6 +111,8 @@ const testPlugin = definePlugin({
     );
   }),
 });
+
+afterAll(removeTempDirs);
 
 describe('the sinks in a real run of the core', () => {
   it('validate with their options and write their files into the run directory', async () => {

@@ -2,8 +2,8 @@ import { type } from 'arktype';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { record, sinkContext, summary, tempDir } from '../test/support.js';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { record, removeTempDirs, sinkContext, summary, tempDir } from '../test/support.js';
 import { JsonlSink, jsonlSink } from './jsonl-sink.js';
 
 const lines = async (path: string): Promise<unknown[]> =>
@@ -12,6 +12,7 @@ const lines = async (path: string): Promise<unknown[]> =>
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as unknown);
 
+afterAll(removeTempDirs);
 afterEach(() => vi.restoreAllMocks());
 
 describe('jsonl sink', () => {
@@ -61,10 +62,7 @@ describe('jsonl sink', () => {
     await sink.close();
     const parsed = (await lines(join(dir, 'big.jsonl'))) as { step: number; value: number }[];
     expect(parsed).toHaveLength(count);
-    parsed.forEach((line, i) => {
-      expect(line.step).toBe(i);
-      expect(line.value).toBe(i / 7);
-    });
+    expect(parsed.every((line, i) => line.step === i && line.value === i / 7)).toBe(true);
   });
 
   it('creates missing folders, truncates an old file, and leaves an empty file for a run without records', async () => {

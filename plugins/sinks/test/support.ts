@@ -1,11 +1,22 @@
 // Test support (not built, not published).
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { MetricRecord, RunContext, RunSummary, StepEvent } from '@tdlab/core';
 
-export const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'tdlab-sinks-'));
+const created: string[] = [];
+
+/** A fresh temporary folder; `removeTempDirs` (in an afterAll) deletes every one made so far. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tdlab-sinks-'));
+  created.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
 
 /** A sink context: sinks read only `outDir`. */
 export function sinkContext(outDir: string | undefined): RunContext {

@@ -19,7 +19,8 @@ export interface ParameterBlock {
  * A scalar-output model f(θ; x) with the derivative products training-dynamics studies need.
  * Parameters live in one flat typed array; every product writes into a caller-owned buffer so a
  * training loop allocates nothing per step. Implementations may keep scratch buffers sized to the
- * largest batch they have seen.
+ * largest batch they have seen, but every product is a pure function of its arguments: no result
+ * may depend on an earlier call (probes interleave forward passes on other inputs with kernel products).
  *
  * J is the n×p Jacobian, J_ij = ∂f(x_i)/∂θ_j.
  */

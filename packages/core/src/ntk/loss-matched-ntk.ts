@@ -29,7 +29,7 @@ export class LossMatchedNtk {
     this.parameterBuffer = new Float64Array(model.parameterCount);
   }
 
-  /** Top-k eigenvalues (descending) at `params`, whose training outputs are `outputs`. */
+  /** Top-min(k, n) eigenvalues (descending) at `params`, whose training outputs are `outputs`. */
   topEigenvalues(params: FloatArray, outputs: FloatArray, k: number): Float64Array {
     const { n } = this.inputs;
     this.loss.curvature(outputs, this.inputs.y, n, this.sqrtCurvature);
@@ -47,8 +47,7 @@ export class LossMatchedNtk {
       vectors: true,
     });
     if (result.vectors && result.vectors.length >= n) this.warmStart = result.vectors.slice(0, n);
-    const values = new Float64Array(k).fill(0);
-    values.set(result.values.subarray(0, Math.min(k, result.values.length)));
-    return values;
+    // At most n eigenvalues exist; never pad with zeros a caller could take for real ones.
+    return result.values.slice(0, Math.min(k, n));
   }
 }

@@ -1,4 +1,4 @@
-import { sumOfSquares } from '@tdlab/tensor';
+import { norm2 } from '@tdlab/tensor';
 import type { StepEvent } from '../stream/step-event.js';
 import type { RunOutcome } from '../stream/run-outcome.js';
 import type { RunSummary } from './run-summary.js';
@@ -40,7 +40,8 @@ export class SummaryTracker {
     if (event.outcome !== undefined) {
       this.outcome = event.outcome;
       const state = event.state;
-      this.weightNormRatio = sumOfSquares(state.params) / sumOfSquares(state.initialParams);
+      // (‖θ‖/‖θ₀‖)², not a ratio of sums of squares: those overflow to ∞/∞ in a diverging run.
+      this.weightNormRatio = (norm2(state.params) / norm2(state.initialParams)) ** 2;
       this.finalLambda = event.outcome === 'diverged' ? Number.NaN : state.ntkTopEigenvalues(1)[0];
     }
   }

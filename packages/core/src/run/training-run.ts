@@ -98,7 +98,9 @@ export class TrainingRun {
 
       let step = 0;
       let cachedStep = -1;
-      const cachedEigen = new Map<number, Float64Array>();
+      // The spectrum for the largest k asked this step; smaller k are slices of it (one Lanczos per step).
+      let cachedEigen = new Float64Array(0);
+      let cachedK = 0;
       const ntk = this.ntk;
       const state: TrainingState = {
         model,
@@ -110,16 +112,12 @@ export class TrainingRun {
         gradient: undefined,
         lambda0: this.lambda0,
         ntkTopEigenvalues(k: number): Float64Array {
-          if (cachedStep !== step) {
-            cachedEigen.clear();
+          if (cachedStep !== step || k > cachedK) {
+            cachedEigen = ntk.topEigenvalues(params, outputs, k);
+            cachedK = k;
             cachedStep = step;
           }
-          let values = cachedEigen.get(k);
-          if (!values) {
-            values = ntk.topEigenvalues(params, outputs, k);
-            cachedEigen.set(k, values);
-          }
-          return values;
+          return cachedEigen.subarray(0, Math.min(k, cachedEigen.length));
         },
       };
       const mutableState = state as { gradient: FloatArray | undefined };

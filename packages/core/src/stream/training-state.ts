@@ -23,8 +23,9 @@ export interface TrainingState {
   /** λ₀, the top eigenvalue of the loss-matched NTK at initialization, when the run measured it. */
   readonly lambda0: number | undefined;
   /**
-   * Top-k eigenvalues (descending) of the loss-matched NTK D^½ J Jᵀ D^½ at θ_t on the training set,
-   * by matrix-free Lanczos. Cached per step, so several probes asking cost one computation.
+   * Top-k eigenvalues (descending; at most n of them) of the loss-matched NTK D^½ J Jᵀ D^½ at θ_t on
+   * the training set, by matrix-free Lanczos. Cached per step for the largest k asked, so several
+   * probes asking cost one computation.
    */
   ntkTopEigenvalues(k: number): Float64Array;
 }
