@@ -42,12 +42,16 @@ describe('Lewkowycz et al. 2020, uv model — papers.md §6 targets 1–5', () =
   it.each([1, 3, 4.5])('target 5: one GD step reproduces eq. 2 for (f, λ) to 1e-9 relative (r = %s)', async (r) => {
     const m = 1000;
     const run = await trace(uvStudy(m, r, 30));
-    for (let t = 0; t + 1 < run.length && Number.isFinite(run[t + 1].loss) && Math.abs(run[t].output) < 1e6; t++) {
+    // Stop once f has converged to rounding level (|f| < 1e-6) or blown up: eq. 2 is then a
+    // statement about rounding errors, not dynamics.
+    for (let t = 0; t + 1 < run.length && Number.isFinite(run[t + 1].loss) && Math.abs(run[t].output) < 1e6 && Math.abs(run[t].output) > 1e-6; t++) {
       const { output: f, lambda, lr: eta } = run[t];
       // f_{t+1} = (1 − ηλ_t + η²f_t²/m)·f_t and λ_{t+1} = λ_t + (η f_t²/m)(ηλ_t − 4)   (eq. 2)
       const fNext = (1 - eta * lambda + (eta * eta * f * f) / m) * f;
       const lambdaNext = lambda + ((eta * f * f) / m) * (eta * lambda - 4);
-      expect(Math.abs(run[t + 1].output - fNext)).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(fNext), 1e-12));
+      // Relative to the size of the terms: at r = 1 the factor 1 − ηλ cancels, so f_{t+1} is far
+      // smaller than the f_t whose rounding it inherits.
+      expect(Math.abs(run[t + 1].output - fNext)).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(fNext), Math.abs(f)));
       expect(Math.abs(run[t + 1].lambda - lambdaNext)).toBeLessThanOrEqual(1e-9 * Math.abs(lambdaNext));
     }
   });

@@ -8,51 +8,42 @@ export type ActivationName = (typeof activationNames)[number];
  * σ and its first two derivatives, applied elementwise over a buffer. The switch on the kind sits
  * outside the loops so each loop is a tight, monomorphic pass over a typed array.
  *
- * Kinks: ReLU and leaky ReLU are not differentiable at 0. We take the right-continuous convention
- * of the "inactive" side, σ'(0) = 0 for ReLU (slope for leaky ReLU), which matches the indicator
- * 1{uᵢ·x > 0} of the NTK formula and what autodiff frameworks return. σ'' is 0 almost everywhere
+ * Kinks: ReLU and leaky ReLU are not differentiable at 0. We take the left derivative there,
+ * σ'(0) = 0 for ReLU (the slope for leaky ReLU): a neuron with zero pre-activation is inactive,
+ * matching the indicator 1{uᵢ·x > 0} of the NTK formula and what PyTorch and JAX return. σ'' is 0 almost everywhere
  * for the piecewise-linear activations (the Dirac mass at the kink is dropped, as autodiff does).
  */
 export class Activation {
+  /**
+   * σ'(z) = gate[+(z > 0)] for relu (gate = [0, 1]) and leaky relu ([slope, 1]), and σ(z) = z·σ'(z).
+   * The indexed load is branch-free: pre-activations of random data have random signs, and a
+   * mispredicted branch per element made these loops ~2.5× slower. A side effect: NaN and −∞
+   * pre-activations give NaN (not 0), so a diverged state stays visibly non-finite.
+   */
+  private readonly gate: Float64Array;
+
   constructor(
     readonly name: ActivationName,
     /** The negative-side slope of leaky ReLU; ignored by the other activations. */
     readonly leakySlope = 0.01,
-  ) {}
+  ) {
+    this.gate = Float64Array.of(name === 'leaky-relu' ? leakySlope : 0, 1);
+  }
 
   /** True when σ'' vanishes almost everywhere, so second-order products skip the σ'' term. */
   get piecewiseLinear(): boolean {
     return this.name !== 'tanh';
   }
 
-  /** σ at a single point (used by tests and diagnostics, not by the hot paths). */
-  value(z: number): number {
-    switch (this.name) {
-      case 'relu':
-        return z > 0 ? z : 0;
-      case 'leaky-relu':
-        return z > 0 ? z : this.leakySlope * z;
-      case 'linear':
-        return z;
-      case 'tanh':
-        return Math.tanh(z);
-    }
-  }
-
   /** out[i] = σ(z[i]) for i < length. out may be z itself. */
   apply(z: FloatArray, out: FloatArray, length: number): void {
     switch (this.name) {
       case 'relu':
-        for (let i = 0; i < length; i++) {
-          const x = z[i];
-          out[i] = x > 0 ? x : 0;
-        }
-        return;
       case 'leaky-relu': {
-        const slope = this.leakySlope;
+        const gate = this.gate;
         for (let i = 0; i < length; i++) {
           const x = z[i];
-          out[i] = x > 0 ? x : slope * x;
+          out[i] = x * gate[+(x > 0)];
         }
         return;
       }
@@ -69,11 +60,9 @@ export class Activation {
   applyDerivative(z: FloatArray, out: FloatArray, length: number): void {
     switch (this.name) {
       case 'relu':
-        for (let i = 0; i < length; i++) out[i] = z[i] > 0 ? 1 : 0;
-        return;
       case 'leaky-relu': {
-        const slope = this.leakySlope;
-        for (let i = 0; i < length; i++) out[i] = z[i] > 0 ? 1 : slope;
+        const gate = this.gate;
+        for (let i = 0; i < length; i++) out[i] = gate[+(z[i] > 0)];
         return;
       }
       case 'linear':

@@ -15,3 +15,10 @@ export function descend(params: FloatArray, gradient: FloatArray, lr: number, we
   }
   for (let i = 0; i < params.length; i++) params[i] -= lr * (gradient[i] + weightDecay * params[i]);
 }
+
+/** Weight decay must be a finite number ≥ 0 (the option schemas check this; the classes check again). */
+export function checkWeightDecay(weightDecay: number): void {
+  if (!(weightDecay >= 0 && Number.isFinite(weightDecay))) {
+    throw new RangeError(`optimizer: weightDecay must be a finite number >= 0, got ${weightDecay}`);
+  }
+}

@@ -1,11 +1,13 @@
 import { defineOptimizer, type Optimizer } from '@tdlab/core';
 import type { FloatArray } from '@tdlab/tensor';
 import { type } from 'arktype';
-import { descend } from './descend.js';
+import { checkWeightDecay, descend } from './descend.js';
 
 /** Full-batch gradient descent θ ← θ − η(∇L + λθ); no batchSize, so the trainer always uses the whole training set. */
 export class GradientDescent implements Optimizer {
-  constructor(readonly weightDecay = 0) {}
+  constructor(readonly weightDecay = 0) {
+    checkWeightDecay(weightDecay);
+  }
 
   update(params: FloatArray, gradient: FloatArray, lr: number): void {
     descend(params, gradient, lr, this.weightDecay);

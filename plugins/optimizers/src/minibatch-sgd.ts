@@ -1,7 +1,7 @@
 import { defineOptimizer, type Optimizer } from '@tdlab/core';
 import type { FloatArray, Rng } from '@tdlab/tensor';
 import { type } from 'arktype';
-import { descend } from './descend.js';
+import { checkWeightDecay, descend } from './descend.js';
 
 /** The label of the stream, derived from `rng('optimizer')`, that shuffles the training rows. */
 export const BATCH_ORDER_STREAM = 'batch-order';
@@ -34,6 +34,7 @@ export class MinibatchSgd implements Optimizer {
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`sgd: batchSize must be a positive integer, got ${batchSize}`);
     }
+    checkWeightDecay(weightDecay);
     this.rng = base.derive(BATCH_ORDER_STREAM);
   }
 

@@ -110,6 +110,11 @@ describe('trainer on a linear model (closed forms)', () => {
     expect(firedDuringTraining).toBe(true);
   });
 
+  it('refuses a normalized learning rate when λ₀ = 0', async () => {
+    const zero = linearStudy({ data: { use: 'fixed', x: [[0, 0]], y: [1] } });
+    await expect(lastValueFrom(kernel.run(zero))).rejects.toThrow('schedule.lr: gives no finite positive learning rate: λ₀ measured at initialization is 0');
+  });
+
   it('runs in float32 when the study asks', async () => {
     const [first] = await lastValueFrom(kernel.run(linearStudy({ precision: 'float32' })).pipe(take(1), toArray()));
     expect(first.state.params).toBeInstanceOf(Float32Array);

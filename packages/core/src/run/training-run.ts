@@ -13,6 +13,7 @@ import type { DataSet } from '../data/data-set.js';
 import type { Loss } from '../loss/loss.js';
 import type { DifferentiableModel } from '../model/differentiable-model.js';
 import { readInitialParameters } from '../model/read-initial-parameters.js';
+import { StudySpecError } from '../spec/study-spec-error.js';
 import { LossMatchedNtk } from '../ntk/loss-matched-ntk.js';
 import type { Optimizer } from '../optimizer/optimizer.js';
 import type { MetricBoard, Schedule } from '../schedule/schedule.js';
@@ -76,6 +77,12 @@ export class TrainingRun {
     this.lambda0 = this.ntk.topEigenvalues(this.params, outputs, 1)[0];
     const lr = study.spec.schedule.lr;
     this.baseLr = typeof lr === 'number' ? lr : 'absolute' in lr ? lr.absolute : lr.normalized / this.lambda0;
+    if (!(Number.isFinite(this.baseLr) && this.baseLr > 0)) {
+      // λ₀ = 0 (all inputs zero, say) or non-finite leaves no learning rate r/λ₀ to train with.
+      throw new StudySpecError([
+        { path: 'schedule.lr', message: `gives no finite positive learning rate: λ₀ measured at initialization is ${this.lambda0}` },
+      ]);
+    }
     this.schedule = create<ReturnType<ScheduleContribution['create']>>(study.schedule, {
       baseLr: this.baseLr,
       lambda0: this.lambda0,
@@ -99,7 +106,7 @@ export class TrainingRun {
       let step = 0;
       let cachedStep = -1;
       // The spectrum for the largest k asked this step; smaller k are slices of it (one Lanczos per step).
-      let cachedEigen = new Float64Array(0);
+      let cachedEigen: Float64Array = new Float64Array(0);
       let cachedK = 0;
       const ntk = this.ntk;
       const state: TrainingState = {
