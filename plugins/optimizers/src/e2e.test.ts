@@ -3,70 +3,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  defineModel,
-  definePlugin,
-  type DifferentiableModel,
-  type Inputs,
-  ModelContribution,
-  type RunOptions,
-  type StepEvent,
-  Tdlab,
-} from '@tdlab/core';
+import { type RunOptions, type StepEvent, Tdlab } from '@tdlab/core';
+import { linearModelPlugin } from '@tdlab/core/testing';
 import dataPlugin from '@tdlab/plugin-data';
 import schedulesPlugin from '@tdlab/plugin-schedules';
 import { type FloatArray, Rng } from '@tdlab/tensor';
 import { type } from 'arktype';
-import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import optimizersPlugin, { MinibatchSgd } from './index.js';
 
-class Linear implements DifferentiableModel {
-  readonly parameterCount: number;
-  readonly blocks;
-  constructor(readonly inputDim: number) {
-    this.parameterCount = inputDim;
-    this.blocks = [{ name: 'theta', offset: 0, length: inputDim, shape: [inputDim] }];
-  }
-  initialize(rng: Rng, params: FloatArray): void {
-    rng.fillNormal(params);
-  }
-  forward(params: FloatArray, inputs: Inputs, out: FloatArray): void {
-    this.jvp(params, inputs, params, out);
-  }
-  jvp(_params: FloatArray, inputs: Inputs, tangent: FloatArray, out: FloatArray): void {
-    const d = this.inputDim;
-    for (let i = 0; i < inputs.n; i++) {
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += inputs.x[i * d + j] * tangent[j];
-      out[i] = sum;
-    }
-  }
-  vjp(_params: FloatArray, inputs: Inputs, cotangent: FloatArray, out: FloatArray): void {
-    const d = this.inputDim;
-    out.fill(0);
-    for (let i = 0; i < inputs.n; i++) for (let j = 0; j < d; j++) out[j] += inputs.x[i * d + j] * cotangent[i];
-  }
-  hvp(_p: FloatArray, _i: Inputs, _w: FloatArray, _v: FloatArray, out: FloatArray): void {
-    out.fill(0);
-  }
-  secondDirectional(_p: FloatArray, inputs: Inputs, _v: FloatArray, out: FloatArray): void {
-    out.fill(0, 0, inputs.n);
-  }
-}
-
-const linearPlugin = definePlugin({
-  name: 'linear-model-for-tests',
-  version: '1.0.0',
-  coreApi: '^0.1.0',
-  module: new ContainerModule(({ bind }) => {
-    bind(ModelContribution).toConstantValue(
-      defineModel({ id: 'linear', description: 'f = θ·x', options: type({}), create: (_o, context) => new Linear(context.inputDim) }),
-    );
-  }),
-});
-
-const tdlab = new Tdlab([dataPlugin, optimizersPlugin, schedulesPlugin, linearPlugin]);
+const tdlab = new Tdlab([dataPlugin, optimizersPlugin, schedulesPlugin, linearModelPlugin]);
 
 interface Snapshot {
   readonly step: number;

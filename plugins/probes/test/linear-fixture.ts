@@ -2,7 +2,6 @@
 // kernel is X Xᵀ for every θ, and step events built around it without any training.
 import {
   type DataSet,
-  type DifferentiableModel,
   type Inputs,
   type LabeledInputs,
   type Loss,
@@ -12,52 +11,26 @@ import {
   type StepEvent,
   type TrainingState,
 } from '@tdlab/core';
+import { LinearTestModel } from '@tdlab/core/testing';
 import type { FloatArray } from '@tdlab/tensor';
 
-/** f(θ; x_i) = Σ_j x_ij θ_j: J = X, so the NTK is X Xᵀ. Records the buffers `forward` writes into. */
-export class LinearModel implements DifferentiableModel {
-  readonly parameterCount: number;
-  readonly blocks: readonly ParameterBlock[];
+/** The core's linear test model (J = X, so the NTK is X Xᵀ), recording the buffers `forward` writes into. */
+export class LinearModel extends LinearTestModel {
+  override readonly blocks: readonly ParameterBlock[];
   readonly forwardTargets: FloatArray[] = [];
 
-  constructor(
-    readonly inputDim: number,
-    blocks?: readonly ParameterBlock[],
-  ) {
-    this.parameterCount = inputDim;
+  constructor(inputDim: number, blocks?: readonly ParameterBlock[]) {
+    super(inputDim);
     this.blocks = blocks ?? [{ name: 'theta', offset: 0, length: inputDim, shape: [inputDim] }];
   }
 
-  initialize(_rng: unknown, _params: FloatArray): void {
+  override initialize(): void {
     throw new Error('not used: the tests set θ by hand');
   }
 
-  forward(params: FloatArray, inputs: Inputs, out: FloatArray): void {
+  override forward(params: FloatArray, inputs: Inputs, out: FloatArray): void {
     this.forwardTargets.push(out);
-    this.jvp(params, inputs, params, out);
-  }
-
-  jvp(_params: FloatArray, inputs: Inputs, tangent: FloatArray, out: FloatArray): void {
-    const d = this.inputDim;
-    for (let i = 0; i < inputs.n; i++) {
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += inputs.x[i * d + j] * tangent[j];
-      out[i] = sum;
-    }
-  }
-
-  vjp(_params: FloatArray, inputs: Inputs, cotangent: FloatArray, out: FloatArray): void {
-    const d = this.inputDim;
-    out.fill(0);
-    for (let i = 0; i < inputs.n; i++) for (let j = 0; j < d; j++) out[j] += inputs.x[i * d + j] * cotangent[i];
-  }
-
-  hvp(_p: FloatArray, _i: Inputs, _w: FloatArray, _v: FloatArray, out: FloatArray): void {
-    out.fill(0);
-  }
-
-  secondDirectional(_p: FloatArray, inputs: Inputs, _v: FloatArray, out: FloatArray): void {
-    out.fill(0, 0, inputs.n);
+    super.forward(params, inputs, out);
   }
 }
 

@@ -1,5 +1,5 @@
 // Test support (not built, not published): the smallest plugin a real run needs besides the probes —
-// inline data, the linear model of linear-fixture.ts with θ₀ given in the spec, plain gradient
+// inline data, the core's linear test model with θ₀ given in the spec, plain gradient
 // descent and a constant learning rate.
 import {
   DataSetContribution,
@@ -15,7 +15,7 @@ import {
 import type { FloatArray } from '@tdlab/tensor';
 import { type } from 'arktype';
 import { ContainerModule } from 'inversify';
-import { LinearModel } from './linear-fixture.js';
+import { LinearTestModel } from '@tdlab/core/testing';
 
 const rows = defineDataSet({
   id: 'test-rows',
@@ -31,20 +31,11 @@ const rows = defineDataSet({
   },
 });
 
-class FixedInitLinearModel extends LinearModel {
-  constructor(private readonly init: readonly number[]) {
-    super(init.length);
-  }
-  override initialize(_rng: unknown, params: FloatArray): void {
-    params.set(this.init);
-  }
-}
-
 const linear = defineModel({
   id: 'test-linear',
   description: 'f = x·θ with θ₀ given',
   options: type({ init: 'number[]' }),
-  create: (options) => new FixedInitLinearModel(options.init),
+  create: (options) => new LinearTestModel(options.init.length, options.init),
 });
 
 const gd = defineOptimizer({

@@ -8,8 +8,6 @@ import {
   definePlugin,
   defineProbe,
   defineSchedule,
-  type DifferentiableModel,
-  type Inputs,
   ModelContribution,
   OptimizerContribution,
   ProbeContribution,
@@ -17,46 +15,12 @@ import {
   ScheduleContribution,
   Tdlab,
 } from '@tdlab/core';
+import { LinearTestModel } from '@tdlab/core/testing';
 import { type } from 'arktype';
 import { ContainerModule } from 'inversify';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { removeTempDirs, tempDir } from '../test/support.js';
 import sinksPlugin from './index.js';
-
-type Floats = Float64Array | Float32Array;
-
-/** f(θ; x) = θ·x with θ₀ = 1: enough of a model for the core trainer to run. */
-class Linear implements DifferentiableModel {
-  readonly parameterCount: number;
-  readonly blocks;
-  constructor(readonly inputDim: number) {
-    this.parameterCount = inputDim;
-    this.blocks = [{ name: 'theta', offset: 0, length: inputDim, shape: [inputDim] }];
-  }
-  initialize(_rng: unknown, params: Floats): void {
-    params.fill(1);
-  }
-  forward(params: Floats, inputs: Inputs, out: Floats): void {
-    this.jvp(params, inputs, params, out);
-  }
-  jvp(_params: Floats, inputs: Inputs, tangent: Floats, out: Floats): void {
-    for (let i = 0; i < inputs.n; i++) {
-      let sum = 0;
-      for (let j = 0; j < this.inputDim; j++) sum += inputs.x[i * this.inputDim + j] * tangent[j];
-      out[i] = sum;
-    }
-  }
-  vjp(_params: Floats, inputs: Inputs, cotangent: Floats, out: Floats): void {
-    out.fill(0);
-    for (let i = 0; i < inputs.n; i++) for (let j = 0; j < this.inputDim; j++) out[j] += inputs.x[i * this.inputDim + j] * cotangent[i];
-  }
-  hvp(_p: Floats, _i: Inputs, _w: Floats, _v: Floats, out: Floats): void {
-    out.fill(0);
-  }
-  secondDirectional(_p: Floats, inputs: Inputs, _v: Floats, out: Floats): void {
-    out.fill(0, 0, inputs.n);
-  }
-}
 
 const testPlugin = definePlugin({
   name: 'sinks-e2e-test-plugin',
@@ -72,7 +36,7 @@ const testPlugin = definePlugin({
       }),
     );
     bind(ModelContribution).toConstantValue(
-      defineModel({ id: 'linear', description: 'f = θ·x', options: type({}), create: (_o, context) => new Linear(context.inputDim) }),
+      defineModel({ id: 'linear', description: 'f = θ·x', options: type({}), create: (_o, context) => new LinearTestModel(context.inputDim, 1) }),
     );
     bind(OptimizerContribution).toConstantValue(
       defineOptimizer({
@@ -80,7 +44,7 @@ const testPlugin = definePlugin({
         description: 'θ ← θ − η g',
         options: type({}),
         create: () => ({
-          update(params: Floats, gradient: Floats, lr: number): void {
+          update(params: Float64Array | Float32Array, gradient: Float64Array | Float32Array, lr: number): void {
             for (let i = 0; i < params.length; i++) params[i] -= lr * gradient[i];
           },
         }),

@@ -68,7 +68,7 @@ describe('trainer on a linear model (closed forms)', () => {
     const all = await events({
       steps: 5000,
       stop: { lossBelow: 1e-12 },
-      data: { use: 'fixed', x: [[1, 0], [0, 2], [1, 1]], y: [1, 4, 3] }, // y = X·(1, 2)
+      data: { use: 'inline', x: [[1, 0], [0, 2], [1, 1]], y: [1, 4, 3] }, // y = X·(1, 2)
     });
     expect(all.at(-1)?.outcome).toBe('converged');
     expect(all.at(-1)!.loss).toBeLessThan(1e-12);
@@ -111,7 +111,7 @@ describe('trainer on a linear model (closed forms)', () => {
   });
 
   it('refuses a normalized learning rate when λ₀ = 0', async () => {
-    const zero = linearStudy({ data: { use: 'fixed', x: [[0, 0]], y: [1] } });
+    const zero = linearStudy({ data: { use: 'inline', x: [[0, 0]], y: [1] } });
     await expect(lastValueFrom(kernel.run(zero))).rejects.toThrow('schedule.lr: gives no finite positive learning rate: λ₀ measured at initialization is 0');
   });
 

@@ -30,11 +30,11 @@ describe('study spec validation', () => {
 
   it('reports every issue in one pass, core and plugin options alike', () => {
     const issues = issuesOf(
-      linearStudy({ seed: 1.5, model: { use: 'linear', scale: -2 }, loss: { use: 'mse', reduction: 'total' } }),
+      linearStudy({ seed: 1.5, model: { use: 'linear', init: 'ones' }, loss: { use: 'mse', reduction: 'total' } }),
     );
     const paths = issues.map((issue) => issue.path).sort();
-    expect(paths).toEqual(['loss.half', 'loss.reduction', 'model.scale', 'seed']);
-    expect(issues.find((issue) => issue.path === 'model.scale')?.message).toBe('must be positive (was -2)');
+    expect(paths).toEqual(['loss.half', 'loss.reduction', 'model.init', 'seed']);
+    expect(issues.find((issue) => issue.path === 'model.init')?.message).toBe('must be a number or an object (was a string)');
     expect(issues.find((issue) => issue.path === 'loss.reduction')?.message).toBe('must be "mean" or "sum" (was "total")');
     expect(issues.find((issue) => issue.path === 'loss.half')?.message).toContain('must be boolean');
   });
@@ -52,7 +52,7 @@ describe('study spec validation', () => {
 
   it('rejects options a contribution does not declare, naming the known ones', () => {
     const [issue] = issuesOf(linearStudy({ model: { use: 'linear', widht: 3 } }));
-    expect(issue).toEqual({ path: 'model.widht', message: 'is not a known option (known: scale)' });
+    expect(issue).toEqual({ path: 'model.widht', message: 'is not a known option (known: init)' });
   });
 
   it('validates list sections with their index in the path', () => {

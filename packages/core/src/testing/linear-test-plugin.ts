@@ -1,69 +1,20 @@
-// Test support (not published): a plugin whose model is linear, f(θ; x) = θ·x, so its NTK is
+// Core's own test support: the linear model plus the simplest other parts, f(θ; x) = θ·x, so its NTK is
 // X Xᵀ whatever θ is and gradient descent has closed forms to test the trainer against.
-import { allocate, axpy, type FloatArray, gemv } from '@tdlab/tensor';
+import { axpy, type FloatArray } from '@tdlab/tensor';
 import { type } from 'arktype';
 import { ContainerModule } from 'inversify';
-import { DataSetContribution, defineDataSet } from '../contributions/data-set-contribution.js';
-import { defineModel, ModelContribution } from '../contributions/model-contribution.js';
+import { DataSetContribution } from '../contributions/data-set-contribution.js';
+import { ModelContribution } from '../contributions/model-contribution.js';
 import { defineOptimizer, OptimizerContribution } from '../contributions/optimizer-contribution.js';
 import { defineSchedule, ScheduleContribution } from '../contributions/schedule-contribution.js';
 import { defineProbe, ProbeContribution } from '../contributions/probe-contribution.js';
 import { defineSink, SinkContribution } from '../contributions/sink-contribution.js';
-import type { DifferentiableModel, Inputs } from '../model/differentiable-model.js';
 import { sampledProbe } from '../probe/sampled-probe.js';
 import type { Sink } from '../sink/sink.js';
 import type { MetricRecord } from '../stream/metric-record.js';
 import type { RunSummary } from '../run/run-summary.js';
 import { definePlugin } from '../plugin/tdlab-plugin.js';
-
-export class LinearTestModel implements DifferentiableModel {
-  readonly parameterCount: number;
-  readonly blocks;
-  constructor(readonly inputDim: number) {
-    this.parameterCount = inputDim;
-    this.blocks = [{ name: 'theta', offset: 0, length: inputDim, shape: [inputDim] }];
-  }
-  initialize(rng: { fillNormal(out: FloatArray): void }, params: FloatArray): void {
-    rng.fillNormal(params);
-  }
-  forward(params: FloatArray, inputs: Inputs, out: FloatArray): void {
-    gemv(false, inputs.n, this.inputDim, 1, inputs.x, params, 0, out);
-  }
-  jvp(_params: FloatArray, inputs: Inputs, tangent: FloatArray, out: FloatArray): void {
-    gemv(false, inputs.n, this.inputDim, 1, inputs.x, tangent, 0, out);
-  }
-  vjp(_params: FloatArray, inputs: Inputs, cotangent: FloatArray, out: FloatArray): void {
-    gemv(true, inputs.n, this.inputDim, 1, inputs.x, cotangent, 0, out);
-  }
-  hvp(_p: FloatArray, _i: Inputs, _w: FloatArray, _v: FloatArray, out: FloatArray): void {
-    out.fill(0);
-  }
-  secondDirectional(_p: FloatArray, inputs: Inputs, _v: FloatArray, out: FloatArray): void {
-    out.fill(0, 0, inputs.n);
-  }
-}
-
-/** Rows of x given in the options; targets y. */
-export const fixedData = defineDataSet({
-  id: 'fixed',
-  description: 'rows given inline',
-  options: type({ x: 'number[][]', y: 'number[]' }),
-  create: (options, context) => {
-    const d = options.x[0]?.length ?? 0;
-    const x = allocate(context.precision, options.x.length * d);
-    options.x.forEach((row, i) => x.set(row, i * d));
-    const y = allocate(context.precision, options.y.length);
-    y.set(options.y);
-    return { inputDim: d, train: { x, y, n: options.y.length } };
-  },
-});
-
-export const linearModel = defineModel({
-  id: 'linear',
-  description: 'f = θ·x',
-  options: type({ 'scale?': 'number > 0' }),
-  create: (_options, context) => new LinearTestModel(context.inputDim),
-});
+import { inlineData, linearModel } from './linear-model-plugin.js';
 
 export const plainGd = defineOptimizer({
   id: 'gd',
@@ -131,7 +82,7 @@ export const linearTestPlugin = definePlugin({
   version: '1.0.0',
   coreApi: '^0.1.0',
   module: new ContainerModule(({ bind }) => {
-    bind(DataSetContribution).toConstantValue(fixedData);
+    bind(DataSetContribution).toConstantValue(inlineData);
     bind(ModelContribution).toConstantValue(linearModel);
     bind(OptimizerContribution).toConstantValue(plainGd);
     bind(ScheduleContribution).toConstantValue(constantSchedule);
@@ -146,7 +97,7 @@ export function linearStudy(overrides: Record<string, unknown> = {}): Record<str
   return {
     name: 'linear',
     seed: 1,
-    data: { use: 'fixed', x: [[1, 0], [0, 2], [1, 1]], y: [1, -1, 0.5] },
+    data: { use: 'inline', x: [[1, 0], [0, 2], [1, 1]], y: [1, -1, 0.5] },
     model: { use: 'linear' },
     loss: { use: 'mse', reduction: 'sum', half: true },
     optimizer: { use: 'gd' },
