@@ -33,7 +33,7 @@ export type { OptimizerContext } from './contributions/optimizer-contribution.js
 export type { ScheduleContext } from './contributions/schedule-contribution.js';
 export type { ProbeContext } from './contributions/probe-contribution.js';
 export type { DataSet, LabeledInputs } from './data/data-set.js';
-export type { DifferentiableModel, Inputs, ParameterBlock } from './model/differentiable-model.js';
+export type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from './model/differentiable-model.js';
 export type { Loss } from './loss/loss.js';
 export type { Reduction } from './loss/mean-squared-error.js';
 export type { Optimizer } from './optimizer/optimizer.js';

@@ -16,6 +16,17 @@ export interface ParameterBlock {
 }
 
 /**
+ * J at one θ and one batch, for many products in a row (a Lanczos run): the model may keep what the
+ * forward pass computed (pre-activations, masks). Valid until the parameters change.
+ */
+export interface LinearizedModel {
+  /** out (length n) = J·tangent. */
+  jvp(tangent: FloatArray, out: FloatArray): void;
+  /** out (length p) = Jᵀ·cotangent. */
+  vjp(cotangent: FloatArray, out: FloatArray): void;
+}
+
+/**
  * A scalar-output model f(θ; x) with the derivative products training-dynamics studies need.
  * Parameters live in one flat typed array; every product writes into a caller-owned buffer so a
  * training loop allocates nothing per step. Implementations may keep scratch buffers sized to the
@@ -40,4 +51,9 @@ export interface DifferentiableModel {
   hvp(params: FloatArray, inputs: Inputs, weights: FloatArray, vector: FloatArray, out: FloatArray): void;
   /** Second directional derivative per sample: out_i = vᵀ∇²fᵢ(θ)v. */
   secondDirectional(params: FloatArray, inputs: Inputs, vector: FloatArray, out: FloatArray): void;
+  /**
+   * Optional: J at (params, inputs) for repeated products, like JAX's `linearize`. Must agree with
+   * jvp/vjp; callers use it only while `params` and `inputs` stay unchanged.
+   */
+  linearize?(params: FloatArray, inputs: Inputs): LinearizedModel;
 }

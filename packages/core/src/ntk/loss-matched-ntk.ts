@@ -34,10 +34,17 @@ export class LossMatchedNtk {
     const { n } = this.inputs;
     this.loss.curvature(outputs, this.inputs.y, n, this.sqrtCurvature);
     for (let i = 0; i < n; i++) this.sqrtCurvature[i] = Math.sqrt(Math.max(0, this.sqrtCurvature[i]));
+    const model = this.model;
+    const inputs = this.inputs;
+    // One linearization serves every product of this Lanczos run (θ does not move during it).
+    const linear = model.linearize?.(params, inputs) ?? {
+      jvp: (tangent: FloatArray, result: FloatArray) => model.jvp(params, inputs, tangent, result),
+      vjp: (cotangent: FloatArray, result: FloatArray) => model.vjp(params, inputs, cotangent, result),
+    };
     const operator = (v: Float64Array, out: Float64Array): void => {
       for (let i = 0; i < n; i++) this.scaled[i] = v[i] * this.sqrtCurvature[i];
-      this.model.vjp(params, this.inputs, this.scaled, this.parameterBuffer);
-      this.model.jvp(params, this.inputs, this.parameterBuffer, out);
+      linear.vjp(this.scaled, this.parameterBuffer);
+      linear.jvp(this.parameterBuffer, out);
       for (let i = 0; i < n; i++) out[i] *= this.sqrtCurvature[i];
     };
     const result = lanczosTopEigen(operator, n, {
