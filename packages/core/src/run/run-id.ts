@@ -12,8 +12,12 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A run's id: the study name and a hash of its resolved spec, so the same spec gives the same id. */
-export function runId(name: string, spec: unknown): string {
-  const hash = createHash('sha256').update(canonical(spec)).digest('hex').slice(0, 12);
+/**
+ * A run's id: the study name and a hash of its resolved spec, so the same spec gives the same id.
+ * Sinks are left out: where the metrics go does not change the run.
+ */
+export function runId(name: string, spec: object): string {
+  const { sinks: _sinks, ...identity } = spec as { sinks?: unknown };
+  const hash = createHash('sha256').update(canonical(identity)).digest('hex').slice(0, 12);
   return `${name}-${hash}`;
 }
