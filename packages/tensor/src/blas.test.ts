@@ -7,7 +7,8 @@ import { Rng } from './rng.js';
  * Tolerances: every result is compared with a float64 reference computed from the same (already
  * rounded) inputs, as |got − want| ≤ ε·(k + 2)·Σ|terms|, the standard forward error bound of a
  * length-k dot product. ε is 2^-52 for float64 outputs; for float32 outputs it is 2^-24, since
- * the kernel rounds to float32 whenever it stores into C.
+ * the TypeScript kernel rounds to float32 whenever it stores into C and the WASM kernel (which gemm
+ * uses for the larger shapes here) computes in float32 throughout.
  */
 const EPSILON: Record<Precision, number> = { float64: 2 ** -52, float32: 2 ** -24 };
 const PRECISIONS: Precision[] = ['float64', 'float32'];

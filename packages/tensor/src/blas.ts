@@ -1,9 +1,12 @@
-import type { FloatArray } from './float-array.js';
+import type { FloatArray, Precision } from './float-array.js';
+import { wasmGemm, wasmKernelsAvailable } from './wasm/engine.js';
 
 /*
- * Dense, row-major BLAS-like kernels in plain TypeScript. They are the reference implementation:
- * a later issue swaps the internals for WASM SIMD, so the signatures mirror BLAS (explicit shapes,
- * alpha/beta, caller-owned outputs) and nothing here allocates per call.
+ * Dense, row-major BLAS-like kernels. The plain-TypeScript code here is the reference
+ * implementation; `gemm` dispatches products large enough to pay for copying their operands to the
+ * WASM SIMD kernels in ./wasm (see GEMM_WASM_MIN_WORK), and those are tested against the reference.
+ * The signatures mirror BLAS (explicit shapes, alpha/beta, caller-owned outputs) and nothing here
+ * allocates per call (the WASM path reuses one module-level linear memory).
  *
  * Zero conventions follow reference BLAS: beta = 0 overwrites the output (so an uninitialised or
  * NaN-filled buffer is fine), and alpha = 0 skips reading the inputs. Everything else is plain
@@ -35,9 +38,51 @@ function scaleOutput(beta: number, c: FloatArray, length: number): void {
   }
 }
 
+function checkGemm(
+  m: number,
+  n: number,
+  k: number,
+  a: FloatArray,
+  b: FloatArray,
+  c: FloatArray,
+): void {
+  checkDimension('gemm', 'm', m);
+  checkDimension('gemm', 'n', n);
+  checkDimension('gemm', 'k', k);
+  checkLength('gemm', 'a', a, m * k);
+  checkLength('gemm', 'b', b, k * n);
+  checkLength('gemm', 'c', c, m * n);
+}
+
+/**
+ * The WASM path is taken when m·n·k is at least this. Below it the TypeScript kernel can win: a
+ * WASM call costs 1–2 µs (views, copies of A, B and C, the call itself), about what the TypeScript
+ * kernel needs for a 10³ float64 product. Float32 crosses over earlier because the TypeScript kernel
+ * computes in float64 and rounds on every store into C. Measured by the crossover group of
+ * bench/gemm.bench.ts: in float64 WASM is slower at 6³, even at 8³ and 1.5× faster at 10³; in
+ * float32 it is already 1.3× faster at 6³.
+ */
+export const GEMM_WASM_MIN_WORK: Readonly<Record<Precision, number>> = { float64: 10 ** 3, float32: 6 ** 3 };
+
+/** The precision gemm computes in: float64 if any operand is float64, else float32. */
+function gemmPrecision(a: FloatArray, b: FloatArray, c: FloatArray): Precision {
+  return a instanceof Float64Array || b instanceof Float64Array || c instanceof Float64Array
+    ? 'float64'
+    : 'float32';
+}
+
+/** Whether `gemm` runs an m×n×k product in this precision on the WASM kernels (for tests and benchmarks). */
+export function gemmUsesWasm(m: number, n: number, k: number, precision: Precision): boolean {
+  return m * n * k >= GEMM_WASM_MIN_WORK[precision] && wasmKernelsAvailable();
+}
+
 /**
  * C (m×n) ← alpha·op(A)·op(B) + beta·C. op(A) is m×k (A stored k×m when transA), op(B) is k×n
  * (B stored n×k when transB). beta = 0 must ignore NaN/garbage already in C.
+ *
+ * Large products run on the WASM SIMD kernels (see gemmUsesWasm), the rest on referenceGemm. The
+ * two agree to rounding: float32 products on the WASM path are accumulated in float32 (f32x4), so
+ * their error bound is that of float32 arithmetic rather than of a float64 sum rounded once.
  */
 export function gemm(
   transA: boolean,
@@ -51,13 +96,43 @@ export function gemm(
   beta: number,
   c: FloatArray,
 ): void {
-  checkDimension('gemm', 'm', m);
-  checkDimension('gemm', 'n', n);
-  checkDimension('gemm', 'k', k);
-  checkLength('gemm', 'a', a, m * k);
-  checkLength('gemm', 'b', b, k * n);
-  checkLength('gemm', 'c', c, m * n);
+  checkGemm(m, n, k, a, b, c);
+  if (alpha !== 0 && gemmUsesWasm(m, n, k, gemmPrecision(a, b, c))) {
+    wasmGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+  } else {
+    referenceGemmUnchecked(transA, transB, m, n, k, alpha, a, b, beta, c);
+  }
+}
 
+/** gemm in plain TypeScript, whatever the size: the reference the WASM kernels are tested against. */
+export function referenceGemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  beta: number,
+  c: FloatArray,
+): void {
+  checkGemm(m, n, k, a, b, c);
+  referenceGemmUnchecked(transA, transB, m, n, k, alpha, a, b, beta, c);
+}
+
+function referenceGemmUnchecked(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  beta: number,
+  c: FloatArray,
+): void {
   // Applying beta up front lets every transpose case below accumulate into C the same way.
   scaleOutput(beta, c, m * n);
   if (alpha === 0 || k === 0 || m === 0 || n === 0) return;

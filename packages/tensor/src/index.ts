@@ -1,6 +1,7 @@
 export { allocate } from './float-array.js';
 export type { FloatArray, Precision } from './float-array.js';
 export { allFinite, axpy, copy, dot, gemm, gemv, norm2, scale, sumOfSquares } from './blas.js';
+export { startGemmThreads, stopGemmThreads } from './wasm/engine.js';
 export { Rng } from './rng.js';
 export { symmetricEigen } from './symmetric-eigen.js';
 export type { EigenDecomposition } from './symmetric-eigen.js';

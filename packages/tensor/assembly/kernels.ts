@@ -1,0 +1,410 @@
+// AssemblyScript source of the WASM SIMD kernels (compiled by scripts/build-wasm.mjs into
+// src/wasm/kernels.generated.ts). Not part of the TypeScript program: `tsc` never sees this file.
+//
+// gemm follows the Goto/BLIS scheme: C is walked in NC-column × KC-depth blocks of op(B), packed
+// into NR-column micro-panels, and MC-row × KC blocks of op(A), packed (and multiplied by alpha)
+// into MR-row micro-panels; a register-tiled MR×NR micro-kernel then streams one A micro-panel
+// against one B micro-panel. Packing zero-pads ragged edges, so the micro-kernel always runs a full
+// tile and only its write-back distinguishes edge tiles. Node 20 has no relaxed-SIMD FMA, so the
+// micro-kernel uses separate mul and add.
+//
+// All pointers are byte offsets into the (imported) linear memory and all strides are in elements.
+// The caller (src/wasm/engine.ts) owns the memory layout; nothing here allocates.
+
+// float64: 4×4 tile = 8 f64x2 accumulators + 2 B vectors + 1 A splat (V8 has 15 usable xmm).
+const D_MR: i32 = 4;
+const D_NR: i32 = 4;
+const D_KC: i32 = 256;
+const D_MC: i32 = 96;
+const D_NC: i32 = 2048;
+
+// float32: 4×8 tile = 8 f32x4 accumulators, same register budget, twice the flops.
+const S_MR: i32 = 4;
+const S_NR: i32 = 8;
+const S_KC: i32 = 256;
+const S_MC: i32 = 128;
+const S_NC: i32 = 2048;
+
+const TILE_BYTES: i32 = 256;
+
+/** Bytes of scratch `work` that dgemm and sgemm need (packed A, packed B, one C tile). */
+export function workspaceBytes(): i32 {
+  const d = (D_MC * D_KC + D_KC * D_NC) * 8;
+  const s = (S_MC * S_KC + S_KC * S_NC) * 4;
+  return (d > s ? d : s) + TILE_BYTES;
+}
+
+// ---------------------------------------------------------------------------------------------
+// float64
+
+/** C[0..m)[0..n) *= beta with ldc; beta = 0 overwrites (NaN in C is ignored). */
+function dscale(m: i32, n: i32, beta: f64, c: usize, ldc: i32): void {
+  if (beta == 1.0) return;
+  for (let i = 0; i < m; i++) {
+    const row = c + (<usize>i * <usize>ldc << 3);
+    if (beta == 0.0) {
+      memory.fill(row, 0, <usize>n << 3);
+    } else {
+      const vb = f64x2.splat(beta);
+      let j = 0;
+      for (; j + 1 < n; j += 2) {
+        const p = row + (<usize>j << 3);
+        v128.store(p, f64x2.mul(v128.load(p), vb));
+      }
+      if (j < n) {
+        const p = row + (<usize>j << 3);
+        store<f64>(p, load<f64>(p) * beta);
+      }
+    }
+  }
+}
+
+/** Packs op(A)[0..mc)[0..kc) (element (i,p) at src[i*rs + p*cs]) times alpha into MR-row panels. */
+function dpackA(mc: i32, kc: i32, src: usize, rs: i32, cs: i32, alpha: f64, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += D_MR) {
+    const rows = min(D_MR, mc - ir);
+    const panel = dst + (<usize>(ir * kc) << 3);
+    for (let r = 0; r < D_MR; r++) {
+      let out = panel + (<usize>r << 3);
+      if (r < rows) {
+        let from = src + (<usize>((ir + r) * rs) << 3);
+        const step = <usize>cs << 3;
+        for (let p = 0; p < kc; p++) {
+          store<f64>(out, alpha * load<f64>(from));
+          from += step;
+          out += <usize>(D_MR << 3);
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          store<f64>(out, 0.0);
+          out += <usize>(D_MR << 3);
+        }
+      }
+    }
+  }
+}
+
+/** Packs op(B)[0..kc)[0..nc) (element (p,j) at src[p*rs + j*cs]) into NR-column panels. */
+function dpackB(kc: i32, nc: i32, src: usize, rs: i32, cs: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += D_NR) {
+    const cols = min(D_NR, nc - jr);
+    const panel = dst + (<usize>(jr * kc) << 3);
+    if (cols == D_NR && cs == 1) {
+      // Rows of op(B) are contiguous: two vector copies per row.
+      let from = src + (<usize>jr << 3);
+      let out = panel;
+      const step = <usize>rs << 3;
+      for (let p = 0; p < kc; p++) {
+        v128.store(out, v128.load(from));
+        v128.store(out, v128.load(from, 16), 16);
+        from += step;
+        out += <usize>(D_NR << 3);
+      }
+      continue;
+    }
+    for (let q = 0; q < D_NR; q++) {
+      let out = panel + (<usize>q << 3);
+      if (q < cols) {
+        let from = src + (<usize>((jr + q) * cs) << 3);
+        const step = <usize>rs << 3;
+        for (let p = 0; p < kc; p++) {
+          store<f64>(out, load<f64>(from));
+          from += step;
+          out += <usize>(D_NR << 3);
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          store<f64>(out, 0.0);
+          out += <usize>(D_NR << 3);
+        }
+      }
+    }
+  }
+}
+
+/** C tile (rows×cols of a 4×4 tile, row stride ldc elements) += packed A panel · packed B panel. */
+function dkernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, tile: usize): void {
+  let c00 = f64x2.splat(0.0);
+  let c01 = f64x2.splat(0.0);
+  let c10 = f64x2.splat(0.0);
+  let c11 = f64x2.splat(0.0);
+  let c20 = f64x2.splat(0.0);
+  let c21 = f64x2.splat(0.0);
+  let c30 = f64x2.splat(0.0);
+  let c31 = f64x2.splat(0.0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load64_splat(a);
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = v128.load64_splat(a, 8);
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    x = v128.load64_splat(a, 16);
+    c20 = f64x2.add(c20, f64x2.mul(x, b0));
+    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    x = v128.load64_splat(a, 24);
+    c30 = f64x2.add(c30, f64x2.mul(x, b0));
+    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    a += 32;
+    b += 32;
+  }
+  const ldcBytes = <usize>ldc << 3;
+  if (rows == D_MR && cols == D_NR) {
+    let row = c;
+    v128.store(row, f64x2.add(v128.load(row), c00));
+    v128.store(row, f64x2.add(v128.load(row, 16), c01), 16);
+    row += ldcBytes;
+    v128.store(row, f64x2.add(v128.load(row), c10));
+    v128.store(row, f64x2.add(v128.load(row, 16), c11), 16);
+    row += ldcBytes;
+    v128.store(row, f64x2.add(v128.load(row), c20));
+    v128.store(row, f64x2.add(v128.load(row, 16), c21), 16);
+    row += ldcBytes;
+    v128.store(row, f64x2.add(v128.load(row), c30));
+    v128.store(row, f64x2.add(v128.load(row, 16), c31), 16);
+    return;
+  }
+  v128.store(tile, c00);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32);
+  v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64);
+  v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96);
+  v128.store(tile, c31, 112);
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldcBytes;
+    const t = tile + (<usize>(r * D_NR) << 3);
+    for (let q = 0; q < cols; q++) {
+      const p = row + (<usize>q << 3);
+      store<f64>(p, load<f64>(p) + load<f64>(t + (<usize>q << 3)));
+    }
+  }
+}
+
+/**
+ * C (m×n, row stride ldc) ← alpha·op(A)·op(B) + beta·C, all float64. op(A)[i][p] is a[i*lda + p],
+ * or a[p*lda + i] when transA; op(B)[p][j] is b[p*ldb + j], or b[j*ldb + p] when transB.
+ * `work` must hold workspaceBytes() bytes, 16-byte aligned.
+ */
+export function dgemm(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32, work: usize,
+): void {
+  dscale(m, n, beta, c, ldc);
+  if (alpha == 0.0 || m == 0 || n == 0 || k == 0) return;
+  const ars = transA ? 1 : lda;
+  const acs = transA ? lda : 1;
+  const brs = transB ? 1 : ldb;
+  const bcs = transB ? ldb : 1;
+  const packedA = work;
+  const packedB = work + (<usize>(D_MC * D_KC) << 3);
+  const tile = packedB + (<usize>(D_KC * D_NC) << 3);
+  for (let jc = 0; jc < n; jc += D_NC) {
+    const nc = min(D_NC, n - jc);
+    for (let pc = 0; pc < k; pc += D_KC) {
+      const kc = min(D_KC, k - pc);
+      dpackB(kc, nc, b + (<usize>(pc * brs + jc * bcs) << 3), brs, bcs, packedB);
+      for (let ic = 0; ic < m; ic += D_MC) {
+        const mc = min(D_MC, m - ic);
+        dpackA(mc, kc, a + (<usize>(ic * ars + pc * acs) << 3), ars, acs, alpha, packedA);
+        for (let jr = 0; jr < nc; jr += D_NR) {
+          const cols = min(D_NR, nc - jr);
+          const bPanel = packedB + (<usize>(jr * kc) << 3);
+          for (let ir = 0; ir < mc; ir += D_MR) {
+            const rows = min(D_MR, mc - ir);
+            dkernel(
+              kc, packedA + (<usize>(ir * kc) << 3), bPanel,
+              c + (<usize>((ic + ir) * ldc + jc + jr) << 3), ldc, rows, cols, tile,
+            );
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// float32
+
+function sscale(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
+  if (beta == 1.0) return;
+  for (let i = 0; i < m; i++) {
+    const row = c + (<usize>i * <usize>ldc << 2);
+    if (beta == 0.0) {
+      memory.fill(row, 0, <usize>n << 2);
+    } else {
+      const vb = f32x4.splat(beta);
+      let j = 0;
+      for (; j + 3 < n; j += 4) {
+        const p = row + (<usize>j << 2);
+        v128.store(p, f32x4.mul(v128.load(p), vb));
+      }
+      for (; j < n; j++) {
+        const p = row + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) * beta);
+      }
+    }
+  }
+}
+
+function spackA(mc: i32, kc: i32, src: usize, rs: i32, cs: i32, alpha: f32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += S_MR) {
+    const rows = min(S_MR, mc - ir);
+    const panel = dst + (<usize>(ir * kc) << 2);
+    for (let r = 0; r < S_MR; r++) {
+      let out = panel + (<usize>r << 2);
+      if (r < rows) {
+        let from = src + (<usize>((ir + r) * rs) << 2);
+        const step = <usize>cs << 2;
+        for (let p = 0; p < kc; p++) {
+          store<f32>(out, alpha * load<f32>(from));
+          from += step;
+          out += <usize>(S_MR << 2);
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          store<f32>(out, 0.0);
+          out += <usize>(S_MR << 2);
+        }
+      }
+    }
+  }
+}
+
+function spackB(kc: i32, nc: i32, src: usize, rs: i32, cs: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += S_NR) {
+    const cols = min(S_NR, nc - jr);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    if (cols == S_NR && cs == 1) {
+      let from = src + (<usize>jr << 2);
+      let out = panel;
+      const step = <usize>rs << 2;
+      for (let p = 0; p < kc; p++) {
+        v128.store(out, v128.load(from));
+        v128.store(out, v128.load(from, 16), 16);
+        from += step;
+        out += <usize>(S_NR << 2);
+      }
+      continue;
+    }
+    for (let q = 0; q < S_NR; q++) {
+      let out = panel + (<usize>q << 2);
+      if (q < cols) {
+        let from = src + (<usize>((jr + q) * cs) << 2);
+        const step = <usize>rs << 2;
+        for (let p = 0; p < kc; p++) {
+          store<f32>(out, load<f32>(from));
+          from += step;
+          out += <usize>(S_NR << 2);
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          store<f32>(out, 0.0);
+          out += <usize>(S_NR << 2);
+        }
+      }
+    }
+  }
+}
+
+function skernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, tile: usize): void {
+  let c00 = f32x4.splat(0.0);
+  let c01 = f32x4.splat(0.0);
+  let c10 = f32x4.splat(0.0);
+  let c11 = f32x4.splat(0.0);
+  let c20 = f32x4.splat(0.0);
+  let c21 = f32x4.splat(0.0);
+  let c30 = f32x4.splat(0.0);
+  let c31 = f32x4.splat(0.0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += 16;
+    b += 32;
+  }
+  const ldcBytes = <usize>ldc << 2;
+  if (rows == S_MR && cols == S_NR) {
+    let row = c;
+    v128.store(row, f32x4.add(v128.load(row), c00));
+    v128.store(row, f32x4.add(v128.load(row, 16), c01), 16);
+    row += ldcBytes;
+    v128.store(row, f32x4.add(v128.load(row), c10));
+    v128.store(row, f32x4.add(v128.load(row, 16), c11), 16);
+    row += ldcBytes;
+    v128.store(row, f32x4.add(v128.load(row), c20));
+    v128.store(row, f32x4.add(v128.load(row, 16), c21), 16);
+    row += ldcBytes;
+    v128.store(row, f32x4.add(v128.load(row), c30));
+    v128.store(row, f32x4.add(v128.load(row, 16), c31), 16);
+    return;
+  }
+  v128.store(tile, c00);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32);
+  v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64);
+  v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96);
+  v128.store(tile, c31, 112);
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldcBytes;
+    const t = tile + (<usize>(r * S_NR) << 2);
+    for (let q = 0; q < cols; q++) {
+      const p = row + (<usize>q << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(t + (<usize>q << 2)));
+    }
+  }
+}
+
+/** float32 counterpart of dgemm (float32 arithmetic throughout). */
+export function sgemm(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, work: usize,
+): void {
+  sscale(m, n, beta, c, ldc);
+  if (alpha == 0.0 || m == 0 || n == 0 || k == 0) return;
+  const ars = transA ? 1 : lda;
+  const acs = transA ? lda : 1;
+  const brs = transB ? 1 : ldb;
+  const bcs = transB ? ldb : 1;
+  const packedA = work;
+  const packedB = work + (<usize>(S_MC * S_KC) << 2);
+  const tile = packedB + (<usize>(S_KC * S_NC) << 2);
+  for (let jc = 0; jc < n; jc += S_NC) {
+    const nc = min(S_NC, n - jc);
+    for (let pc = 0; pc < k; pc += S_KC) {
+      const kc = min(S_KC, k - pc);
+      spackB(kc, nc, b + (<usize>(pc * brs + jc * bcs) << 2), brs, bcs, packedB);
+      for (let ic = 0; ic < m; ic += S_MC) {
+        const mc = min(S_MC, m - ic);
+        spackA(mc, kc, a + (<usize>(ic * ars + pc * acs) << 2), ars, acs, alpha, packedA);
+        for (let jr = 0; jr < nc; jr += S_NR) {
+          const cols = min(S_NR, nc - jr);
+          const bPanel = packedB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += S_MR) {
+            const rows = min(S_MR, mc - ir);
+            skernel(
+              kc, packedA + (<usize>(ir * kc) << 2), bPanel,
+              c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, rows, cols, tile,
+            );
+          }
+        }
+      }
+    }
+  }
+}

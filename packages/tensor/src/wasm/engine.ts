@@ -1,0 +1,356 @@
+import type { FloatArray } from '../float-array.js';
+import { KERNELS_WASM_BASE64, MAXIMUM_PAGES } from './kernels.generated.js';
+
+/*
+ * The WebAssembly side of the kernels: one lazily instantiated module over one shared linear
+ * memory. A call copies its operands into the memory, runs the kernel there and copies the result
+ * out; for the sizes that are dispatched here those O(mk + kn + mn) copies are small next to the
+ * O(mnk) arithmetic.
+ *
+ * Memory layout (byte offsets): [0, RESERVED) belongs to the compiled module (AssemblyScript's
+ * static area, empty today), then the kernels' scratch workspace (packed panels), then the
+ * operands of the current call. The memory is shared (SharedArrayBuffer-backed) with a fixed
+ * maximum, so growing it never detaches existing views and worker threads can use it too.
+ *
+ * Threads: a large product is split by rows of C between the calling thread and a small pool of
+ * worker_threads (one per extra core) that run the same module on the same memory. The API stays
+ * synchronous: the caller posts each worker its rows through a shared control block
+ * (Atomics.notify), computes its own rows, then blocks in Atomics.wait until the workers are done.
+ * Workers start in the background on the first large call and are used once they report ready, so
+ * no call ever waits for a thread to boot; they are unref'd and never keep the process alive.
+ * Every row of C is computed by the same code in the same order whichever thread runs it, so the
+ * threaded result is bit-identical to the single-threaded one.
+ */
+
+/*
+ * The slice of the WebAssembly JS API used here. The project's lib (ES2023, no DOM) has no
+ * WebAssembly declarations, so it is typed locally and looked up on globalThis.
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+
+interface KernelExports {
+  workspaceBytes(): number;
+  dgemm(
+    transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
+  ): void;
+  sgemm(
+    transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
+  ): void;
+}
+
+const PAGE = 65536;
+const RESERVED = PAGE;
+const ALIGN = 64;
+
+interface Engine {
+  module: object;
+  memory: WasmMemory;
+  kernels: KernelExports;
+  /** First byte after the calling thread's workspace: operands are laid out from here. */
+  operands: number;
+  /** The calling thread's workspace; each worker's is laid out after the operands of a call. */
+  workspace: number;
+}
+
+let engine: Engine | undefined;
+/** Set once instantiation has failed (no WASM SIMD, or no shared memory): gemm stays on TS. */
+let unavailable = false;
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function alignUp(offset: number): number {
+  return Math.ceil(offset / ALIGN) * ALIGN;
+}
+
+/**
+ * Whether the WASM kernels can run here: compiles and instantiates them on the first call. A
+ * runtime without WASM SIMD, or without shared memory (a browser page that is not cross-origin
+ * isolated), answers false and gemm keeps using the TypeScript reference.
+ */
+export function wasmKernelsAvailable(): boolean {
+  if (engine) return true;
+  if (unavailable) return false;
+  try {
+    engine = createEngine();
+    return true;
+  } catch {
+    unavailable = true;
+    return false;
+  }
+}
+
+function getEngine(): Engine {
+  if (!wasmKernelsAvailable()) throw new Error('wasm kernels: not available in this runtime');
+  return engine as Engine;
+}
+
+/** Compiles and instantiates the kernels module (synchronously). */
+function createEngine(): Engine {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm) throw new Error('wasm kernels: no WebAssembly in this runtime');
+  const module = new wasm.Module(decodeBase64(KERNELS_WASM_BASE64));
+  // Grown on demand; the 64 KiB reserve and the ~4 MiB workspace fit in the initial size.
+  const memory = new wasm.Memory({ initial: 128, maximum: MAXIMUM_PAGES, shared: true });
+  const instance = new wasm.Instance(module, { env: { memory } });
+  const kernels = instance.exports as unknown as KernelExports;
+  const workspace = RESERVED;
+  const operands = alignUp(workspace + kernels.workspaceBytes());
+  return { module, memory, kernels, operands, workspace };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker pool
+
+/**
+ * m·n·k from which a product is split across threads. A handoff costs tens of microseconds (futex
+ * wake-up of the worker, then of the caller) and the threads share L3 and memory bandwidth, so a
+ * second thread only pays off for products that take a millisecond or more on one core: measured
+ * on 2 cores, 128³ (0.45 ms in float64) got slower threaded, 192³ about even, 256³ 1.5× faster.
+ */
+export const GEMM_THREADS_MIN_WORK = 192 ** 3;
+/** Rows per thread are rounded to this (the micro-kernel's tile height), and each gets at least one tile. */
+const ROW_QUANTUM = 4;
+const MAX_THREADS = 8;
+
+// Control block: one 128-byte slot per worker, as Int32 fields and two Float64 (alpha, beta).
+const SLOT_BYTES = 128;
+const SLOT_INTS = SLOT_BYTES / 4;
+const SEQ = 0; // bumped by the caller to post a job
+const DONE = 1; // set to SEQ by the worker when the job is finished
+const STATUS = 2; // 0 ok, 1 the worker threw
+const READY = 3; // 1 once the worker has instantiated the module
+const JOB = 4; // kind (0 dgemm, 1 sgemm), then the 13 integer arguments of the kernel
+const ALPHA = 12; // Float64 index within the slot (byte 96)
+const BETA = 13;
+
+/** Runs in each worker (an eval'd CommonJS script, so it works from src/ and dist/ alike). */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, slot } = workerData;
+const ints = new Int32Array(control, slot * ${SLOT_BYTES}, ${SLOT_INTS});
+const floats = new Float64Array(control, slot * ${SLOT_BYTES}, ${SLOT_BYTES / 8});
+const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+Atomics.store(ints, ${READY}, 1);
+let seen = 0;
+for (;;) {
+  Atomics.wait(ints, ${SEQ}, seen);
+  const seq = Atomics.load(ints, ${SEQ});
+  if (seq === seen) continue;
+  seen = seq;
+  let status = 0;
+  try {
+    const j = ${JOB};
+    (ints[j] === 0 ? kernels.dgemm : kernels.sgemm)(
+      ints[j + 1], ints[j + 2], ints[j + 3], ints[j + 4], ints[j + 5], floats[${ALPHA}],
+      ints[j + 6], ints[j + 7], ints[j + 8], ints[j + 9], floats[${BETA}], ints[j + 10], ints[j + 11], ints[j + 12],
+    );
+  } catch {
+    status = 1;
+  }
+  ints[${STATUS}] = status;
+  Atomics.store(ints, ${DONE}, seq);
+  Atomics.notify(ints, ${DONE});
+}
+`;
+
+interface Pool {
+  workers: { unref(): void; terminate(): Promise<number> }[];
+  ints: Int32Array;
+  floats: Float64Array;
+}
+
+let pool: Pool | undefined;
+let poolUnavailable = false;
+
+/** Threads gemm may use: TDLAB_TENSOR_THREADS if set, else the available cores (at most 8). */
+function threadBudget(): number {
+  const setting = Number(globalThis.process?.env?.TDLAB_TENSOR_THREADS);
+  if (Number.isInteger(setting) && setting >= 1) return Math.min(setting, MAX_THREADS);
+  const os = globalThis.process?.getBuiltinModule?.('node:os');
+  return Math.max(1, Math.min(os?.availableParallelism?.() ?? 1, MAX_THREADS));
+}
+
+/** Starts the workers (once); undefined where worker_threads are not available. */
+function getPool(engine: Engine): Pool | undefined {
+  if (pool || poolUnavailable) return pool;
+  const extra = threadBudget() - 1;
+  const threads = globalThis.process?.getBuiltinModule?.('node:worker_threads');
+  if (extra < 1 || !threads) {
+    poolUnavailable = true;
+    return undefined;
+  }
+  const control = new SharedArrayBuffer(extra * SLOT_BYTES);
+  const workers: Pool['workers'] = [];
+  try {
+    for (let slot = 0; slot < extra; slot++) {
+      const worker = new threads.Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module: engine.module, memory: engine.memory, control, slot },
+      });
+      worker.unref();
+      workers.push(worker);
+    }
+  } catch {
+    // Workers not permitted here (e.g. Node's permission model without --allow-worker).
+    for (const worker of workers) void worker.terminate();
+    poolUnavailable = true;
+    return undefined;
+  }
+  pool = { workers, ints: new Int32Array(control), floats: new Float64Array(control) };
+  return pool;
+}
+
+/** Slots of the workers that have finished starting. */
+function readyWorkers(current: Pool): number[] {
+  const ready = [];
+  for (let slot = 0; slot < current.workers.length; slot++) {
+    if (Atomics.load(current.ints, slot * SLOT_INTS + READY) === 1) ready.push(slot);
+  }
+  return ready;
+}
+
+/**
+ * Starts the worker pool if it is not running and resolves once every worker is ready (tests and
+ * benchmarks use it to measure the threaded path from the first call). Resolves to the number of
+ * threads gemm will use, the calling one included.
+ */
+export async function startGemmThreads(): Promise<number> {
+  const current = getPool(getEngine());
+  if (!current) return 1;
+  while (readyWorkers(current).length < current.workers.length) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return current.workers.length + 1;
+}
+
+/** Stops the workers (the next large product starts them again). */
+export async function stopGemmThreads(): Promise<void> {
+  const current = pool;
+  pool = undefined;
+  poolUnavailable = false;
+  if (current) await Promise.all(current.workers.map((worker) => worker.terminate()));
+}
+
+/** Makes sure the memory has at least `bytes` bytes, growing it (never detaching: it is shared). */
+function ensureMemory(memory: WasmMemory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (bytes <= have) return;
+  if (bytes > MAXIMUM_PAGES * PAGE) {
+    throw new RangeError(`wasm kernels: ${bytes} bytes of operands exceed the 4 GiB wasm32 memory`);
+  }
+  memory.grow(Math.ceil((bytes - have) / PAGE));
+}
+
+function view(double: boolean, buffer: ArrayBufferLike, offset: number, length: number): FloatArray {
+  return double ? new Float64Array(buffer, offset, length) : new Float32Array(buffer, offset, length);
+}
+
+/** The first `length` elements of `array` (itself when it has exactly that length). */
+function prefix(array: FloatArray, length: number): FloatArray {
+  return array.length === length ? array : array.subarray(0, length);
+}
+
+/**
+ * gemm on the WASM kernels, same contract as the reference `gemm` (shapes already checked by the
+ * caller). float64 arithmetic when any operand is float64 (float32 operands widen exactly, a float32
+ * C is rounded on the way out), float32 SIMD arithmetic when all three are float32. With `threads`
+ * 'auto', products of at least GEMM_THREADS_MIN_WORK are split across the ready worker threads;
+ * 'single' keeps them on the calling thread (tests compare the two).
+ */
+export function wasmGemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  beta: number,
+  c: FloatArray,
+  threads: 'auto' | 'single' = 'auto',
+): void {
+  const engine = getEngine();
+  const { memory, kernels, operands, workspace } = engine;
+  const double = a instanceof Float64Array || b instanceof Float64Array || c instanceof Float64Array;
+  const size = double ? 8 : 4;
+  const aOffset = operands;
+  const bOffset = alignUp(aOffset + m * k * size);
+  const cOffset = alignUp(bOffset + k * n * size);
+  const end = alignUp(cOffset + m * n * size);
+
+  // Rows of C per thread, in whole tiles; the workers that are ready take the later row blocks.
+  let slots: number[] = [];
+  const current = threads === 'auto' && m * n * k >= GEMM_THREADS_MIN_WORK ? getPool(engine) : undefined;
+  if (current) slots = readyWorkers(current).slice(0, Math.floor(m / ROW_QUANTUM) - 1);
+  const rowsPerThread = Math.ceil(m / (slots.length + 1) / ROW_QUANTUM) * ROW_QUANTUM;
+  const workspaceBytes = alignUp(kernels.workspaceBytes());
+
+  ensureMemory(memory, end + slots.length * workspaceBytes);
+  const buffer = memory.buffer;
+  view(double, buffer, aOffset, m * k).set(prefix(a, m * k));
+  view(double, buffer, bOffset, k * n).set(prefix(b, k * n));
+  const cView = view(double, buffer, cOffset, m * n);
+  // beta = 0 makes the kernel overwrite C, so its old contents need not be copied in.
+  if (beta !== 0) cView.set(prefix(c, m * n));
+  const lda = transA ? m : k;
+  const ldb = transB ? k : n;
+  const tA = transA ? 1 : 0;
+  const tB = transB ? 1 : 0;
+
+  // Post the workers' row blocks: op(A) rows start i0 rows (or, transposed, columns) into A.
+  const posted: [number, number][] = [];
+  if (current) {
+    const { ints, floats } = current;
+    slots.forEach((slot, index) => {
+      const i0 = (index + 1) * rowsPerThread;
+      const rows = Math.min(rowsPerThread, m - i0);
+      if (rows <= 0) return;
+      const base = slot * SLOT_INTS;
+      const job = [
+        double ? 0 : 1, tA, tB, rows, n, k,
+        aOffset + (transA ? i0 : i0 * lda) * size, lda, bOffset, ldb, cOffset + i0 * n * size, n,
+        end + index * workspaceBytes,
+      ];
+      for (let f = 0; f < job.length; f++) ints[base + JOB + f] = job[f];
+      floats[slot * (SLOT_BYTES / 8) + ALPHA] = alpha;
+      floats[slot * (SLOT_BYTES / 8) + BETA] = beta;
+      const seq = (ints[base + SEQ] + 1) | 0;
+      Atomics.store(ints, base + SEQ, seq);
+      Atomics.notify(ints, base + SEQ);
+      posted.push([slot, seq]);
+    });
+  }
+
+  const run = double ? kernels.dgemm : kernels.sgemm;
+  run(tA, tB, Math.min(rowsPerThread, m), n, k, alpha, aOffset, lda, bOffset, ldb, beta, cOffset, n, workspace);
+
+  if (current) {
+    const { ints } = current;
+    let failed = false;
+    for (const [slot, seq] of posted) {
+      const base = slot * SLOT_INTS;
+      for (let done = Atomics.load(ints, base + DONE); done !== seq; done = Atomics.load(ints, base + DONE)) {
+        Atomics.wait(ints, base + DONE, done);
+      }
+      if (ints[base + STATUS] !== 0) failed = true;
+    }
+    if (failed) throw new Error('wasm kernels: a gemm worker thread failed');
+  }
+  c.set(cView);
+}
