@@ -35,6 +35,68 @@ export class Activation {
     return this.name !== 'tanh';
   }
 
+  /**
+   * The fused primal pass of the two-layer model, over an n×m matrix that holds the
+   * pre-activations Z on entry: value ← σ(Z) in place and slope ← σ'(Z), one σ evaluation (one
+   * tanh) per element. When `out` is given it also forms the outputs in the same pass,
+   * out_k = scale·Σᵢ σ(z_ki)·θ[vOffset + i], summing the values as stored (so a float32 buffer gives
+   * the same outputs as a later pass over the stored values would).
+   */
+  evaluate(
+    value: FloatArray,
+    slope: FloatArray,
+    n: number,
+    m: number,
+    theta: FloatArray,
+    vOffset: number,
+    scale: number,
+    out: FloatArray | undefined,
+  ): void {
+    switch (this.name) {
+      case 'relu':
+      case 'leaky-relu': {
+        const gate = this.gate;
+        for (let k = 0; k < n; k++) {
+          const row = k * m;
+          let sum = 0;
+          for (let i = 0; i < m; i++) {
+            const z = value[row + i];
+            const g = gate[+(z > 0)];
+            value[row + i] = z * g;
+            slope[row + i] = g;
+            sum += value[row + i] * theta[vOffset + i];
+          }
+          if (out) out[k] = scale * sum;
+        }
+        return;
+      }
+      case 'linear':
+        slope.fill(1, 0, n * m);
+        if (out) {
+          for (let k = 0; k < n; k++) {
+            const row = k * m;
+            let sum = 0;
+            for (let i = 0; i < m; i++) sum += value[row + i] * theta[vOffset + i];
+            out[k] = scale * sum;
+          }
+        }
+        return;
+      case 'tanh':
+        for (let k = 0; k < n; k++) {
+          const row = k * m;
+          let sum = 0;
+          for (let i = 0; i < m; i++) {
+            const t = Math.tanh(value[row + i]);
+            value[row + i] = t;
+            slope[row + i] = 1 - t * t;
+            sum += value[row + i] * theta[vOffset + i];
+          }
+          if (out) out[k] = scale * sum;
+        }
+        return;
+    }
+  }
+
   /** out[i] = σ(z[i]) for i < length. out may be z itself. */
   apply(z: FloatArray, out: FloatArray, length: number): void {
     switch (this.name) {

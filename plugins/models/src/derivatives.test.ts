@@ -276,6 +276,109 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     }
   });
 
+  it('the primal cache never goes stale: θ and X changed in place, other batches interleaved (all products, bit for bit)', () => {
+    const s = setup(c);
+    const rng = new Rng(5);
+    const params = Float64Array.from(s.params);
+    const x = Float64Array.from(s.inputs.x);
+    const inputs = { x, n };
+    const other = { x: randomVector(rng, 2 * n * d), n: 2 * n };
+    const all = (model: DifferentiableModel) => {
+      const f = new Float64Array(n);
+      const jv = new Float64Array(n);
+      const sd = new Float64Array(n);
+      const vj = new Float64Array(s.p);
+      const hv = new Float64Array(s.p);
+      model.forward(params, inputs, f);
+      model.vjp(params, inputs, s.g, vj);
+      model.jvp(params, inputs, s.a, jv);
+      model.hvp(params, inputs, s.w, s.a, hv);
+      model.secondDirectional(params, inputs, s.a, sd);
+      return [f, vj, jv, hv, sd];
+    };
+    const cached = s.model;
+    const scratch = new Float64Array(2 * n);
+    const changes: (() => void)[] = [
+      () => {},
+      () => (params[0] += 0.25), // one entry of u
+      () => (params[s.p - 1] -= 0.5), // one entry of v
+      () => (x[n * d - 1] *= -1), // the last input feature
+      () => cached.forward(params, other, scratch), // another batch in between
+      () => params.fill(0, 0, m * d), // every pre-activation zero (the ReLU kink)
+    ];
+    for (const change of changes) {
+      all(cached);
+      change();
+      expect(all(cached)).toEqual(all(c.make()));
+    }
+  });
+
+  it('linearize agrees with jvp/vjp (1e-14), with finite differences (1e-6), and stays a snapshot of J at θ', () => {
+    const s = setup(c);
+    const linearize = s.model.linearize!.bind(s.model);
+    const params = Float64Array.from(s.params);
+    const x = Float64Array.from(s.inputs.x);
+    const inputs = { x, n };
+    const linear = linearize(params, inputs);
+    const ja = new Float64Array(n);
+    const jtg = new Float64Array(s.p);
+    linear.jvp(s.a, ja);
+    linear.vjp(s.g, jtg);
+    expect(relativeError(ja, jvp(s, s.params, s.a))).toBeLessThan(1e-14);
+    expect(relativeError(jtg, vjp(s, s.params, s.g))).toBeLessThan(1e-14);
+    // J·a against central differences of forward, and Jᵀe_k against the rows of J.
+    const h = 1e-6;
+    const plus = forward(s, shifted(s.params, s.a, h));
+    const minus = forward(s, shifted(s.params, s.a, -h));
+    expect(relativeError(ja, plus.map((value, k) => (value - minus[k]) / (2 * h)))).toBeLessThan(1e-6);
+    const fd = new Float64Array(s.p);
+    for (let j = 0; j < s.p; j++) {
+      const e = unit(s.p, j);
+      fd[j] = (inner(s.g, forward(s, shifted(s.params, e, h))) - inner(s.g, forward(s, shifted(s.params, e, -h)))) / (2 * h);
+    }
+    expect(relativeError(jtg, fd)).toBeLessThan(1e-6);
+    // θ and X changed in place and other products in between do not move the linearization …
+    params.fill(1);
+    x.fill(-1);
+    s.model.forward(params, inputs, new Float64Array(n));
+    s.model.vjp(params, { x: randomVector(new Rng(2), 3 * d), n: 3 }, Float64Array.of(1, 2, 3), new Float64Array(s.p));
+    const again = new Float64Array(n);
+    linear.jvp(s.a, again);
+    expect(again).toEqual(ja);
+    const back = new Float64Array(s.p);
+    linear.vjp(s.g, back);
+    expect(back).toEqual(jtg);
+    // … and the next linearize reuses the same object, now at the new point.
+    const next = linearize(params, inputs);
+    expect(next).toBe(linear);
+    next.jvp(s.a, again);
+    expect(again).toEqual(jvp({ ...s, inputs }, params, s.a));
+    // Buffers too short are rejected, as by jvp/vjp.
+    expect(() => next.jvp(s.a, new Float64Array(n - 1))).toThrow(RangeError);
+    expect(() => next.vjp(s.g, new Float64Array(s.p - 1))).toThrow(RangeError);
+    expect(() => next.vjp(s.g.subarray(1), new Float64Array(s.p))).toThrow(RangeError);
+  });
+
+  it('linearize works with float32 parameters and inputs (equal to the float32 jvp/vjp to 1e-6)', () => {
+    const s = setup(c);
+    const p32 = allocate('float32', s.p);
+    p32.set(s.params);
+    const x32 = allocate('float32', n * d);
+    x32.set(s.inputs.x);
+    const in32 = { x: x32, n };
+    const linear = s.model.linearize!(p32, in32);
+    const out = new Float64Array(n);
+    const reference = new Float64Array(n);
+    linear.jvp(s.a, out);
+    s.model.jvp(p32, in32, s.a, reference);
+    expect(relativeError(out, reference)).toBeLessThan(1e-6);
+    const grad = new Float64Array(s.p);
+    const gradReference = new Float64Array(s.p);
+    linear.vjp(s.g, grad);
+    s.model.vjp(p32, in32, s.g, gradReference);
+    expect(relativeError(grad, gradReference)).toBeLessThan(1e-6);
+  });
+
   it('rejects buffers that are too short', () => {
     const s = setup(c);
     expect(() => s.model.forward(s.params, { x: s.inputs.x, n: n + 1 }, new Float64Array(n + 1))).toThrow(RangeError);

@@ -1,5 +1,5 @@
-import type { DifferentiableModel, Inputs, ParameterBlock } from '@tdlab/core';
-import { type FloatArray, gemm, type Precision, type Rng } from '@tdlab/tensor';
+import type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from '@tdlab/core';
+import { allocate, type FloatArray, gemm, type Precision, type Rng } from '@tdlab/tensor';
 import { Activation, type ActivationName } from './activation.js';
 import { BatchScratch, checkInputs, checkLength } from './internal.js';
 
@@ -36,8 +36,23 @@ const NAME = 'two-layer';
  *   ∂²f/∂vᵢ∂uᵢ = c s σ'(zᵢ) x,  ∂²f/∂uᵢ∂uᵢ = c s² vᵢ σ''(zᵢ) x xᵀ,
  * and all other second derivatives (v–v, and across neurons) vanish.
  *
- * Z is recomputed on every call: parameters are updated in place by the trainer, so a cache keyed
- * on the array could silently go stale. Scratch matrices grow to the largest batch seen.
+ * The primal pass (one gemm for Z, then one fused element-wise pass giving σ(Z), σ'(Z) and, for
+ * forward, the outputs) is shared by every product. With S = σ'(Z) (n×m), G = diag(g) X (n×d) and
+ * R a per-neuron combination of rows of U (m×d), the products reduce to one gemm each:
+ *   vjp:  out_u,i = c s vᵢ Qᵢ,  Q = Sᵀ G                  (m×d)
+ *   jvp:  out_k = c s x_k·(S R)_k,  R_i = vᵢ δuᵢ (+ δvᵢ uᵢ)   (S R, n×d)
+ * For the piecewise-linear activations σ(z) = z σ'(z), so σ(z_ki) = s σ'(z_ki) uᵢ·x_k and the
+ * v-block terms fold into the same gemm: out_v,i = c s uᵢ·Qᵢ in the vjp and the δvᵢ uᵢ term of R in
+ * the jvp. No n×m pass is made beyond the primal one; the work per product is one gemm of
+ * n·m·d multiply-adds plus O((n + m)·d). tanh keeps the σ(Z) terms as n×m passes.
+ *
+ * Primal cache: σ(Z) and σ'(Z) depend only on U and X, and the trainer calls forward then vjp at
+ * the same θ. The model therefore keeps a copy of the U block and of X (float64, exact) next to
+ * the primal buffers, and reuses them when a later call has the same n, the same array types and
+ * equal values (a compare of (m + n)·d numbers, n or m times cheaper than the gemm it saves). The
+ * key is the values, never the array's identity: parameters are updated in place. Results are the
+ * same whether the cache hit or not (up to the sign of an exact zero), so every product stays a
+ * pure function of its arguments. Scratch matrices grow to the largest batch seen.
  */
 export class TwoLayerModel implements DifferentiableModel {
   readonly parameterCount: number;
@@ -52,7 +67,30 @@ export class TwoLayerModel implements DifferentiableModel {
   private readonly outputScale: number;
   /** s = d^{-1/2} */
   private readonly inputScale: number;
+  /** c·s and 2·c·s, kept as fields: a double computed at a call site is boxed (16 B) when passed on. */
+  private readonly jointScale: number;
+  private readonly twiceJointScale: number;
+  /** σ'' ≠ 0 (tanh): the second-order products need the n×m work matrix and σ(Z) terms. */
+  private readonly curved: boolean;
+  private readonly precision: Precision;
+  /** n×m: values σ(Z), slopes σ'(Z) and, for a curved activation, one work matrix. */
   private readonly scratch: BatchScratch;
+  /** n×d: G = diag(g) X, or the product S R. */
+  private readonly narrow: BatchScratch;
+  /** m×d: R, the per-neuron combination of rows of U and of the tangent. */
+  private readonly wide: FloatArray;
+  /** m: column sums accumulated in float64. */
+  private readonly columns: Float64Array;
+  /** The primal cache key: a copy of the U block, and of X (n·d) in `cachedInputs`. */
+  private readonly cachedU: Float64Array;
+  private readonly cachedInputs: BatchScratch;
+  /** n of the cached primal, −1 when nothing is cached. */
+  private cachedN = -1;
+  /** The values buffer the cache was computed into (a grown scratch invalidates it). */
+  private cachedValues: FloatArray | undefined;
+  /** Which of params and x were float64 (the gemm may dispatch on the array types). */
+  private cachedKinds = 0;
+  private linearization: TwoLayerLinearization | undefined;
 
   constructor(options: TwoLayerModelOptions) {
     const { width, inputDim } = options;
@@ -72,8 +110,16 @@ export class TwoLayerModel implements DifferentiableModel {
     ];
     this.outputScale = 1 / Math.sqrt(width);
     this.inputScale = 1 / Math.sqrt(inputDim);
-    // Three n×m matrices: pre-activations, directional pre-activations, and one work matrix.
-    this.scratch = new BatchScratch(options.precision ?? 'float64', width, 3);
+    this.jointScale = this.outputScale * this.inputScale;
+    this.twiceJointScale = 2 * this.jointScale;
+    this.curved = !this.activation.piecewiseLinear;
+    this.precision = options.precision ?? 'float64';
+    this.scratch = new BatchScratch(this.precision, width, this.curved ? 3 : 2);
+    this.narrow = new BatchScratch(this.precision, inputDim, 1);
+    this.wide = allocate(this.precision, width * inputDim);
+    this.columns = new Float64Array(width);
+    this.cachedU = new Float64Array(width * inputDim);
+    this.cachedInputs = new BatchScratch('float64', inputDim, 1);
   }
 
   initialize(rng: Rng, params: FloatArray): void {
@@ -86,19 +132,8 @@ export class TwoLayerModel implements DifferentiableModel {
 
   forward(params: FloatArray, inputs: Inputs, out: FloatArray): void {
     this.check(params, inputs);
-    const { n } = inputs;
-    checkLength(NAME, 'out', out, n);
-    const m = this.width;
-    const [z] = this.scratch.ensure(n);
-    this.preActivations(params, inputs, z);
-    this.activation.apply(z, z, n * m);
-    const { vOffset, outputScale } = this;
-    for (let k = 0; k < n; k++) {
-      const row = k * m;
-      let sum = 0;
-      for (let i = 0; i < m; i++) sum += z[row + i] * params[vOffset + i];
-      out[k] = outputScale * sum;
-    }
+    checkLength(NAME, 'out', out, inputs.n);
+    this.primal(params, inputs, out);
   }
 
   /** out_k = c Σᵢ [δvᵢ σ(z_ki) + vᵢ σ'(z_ki) s (δuᵢ·x_k)]. */
@@ -107,21 +142,9 @@ export class TwoLayerModel implements DifferentiableModel {
     const { n } = inputs;
     checkLength(NAME, 'tangent', tangent, this.parameterCount);
     checkLength(NAME, 'out', out, n);
-    const m = this.width;
-    const [z, p, a] = this.scratch.ensure(n);
-    this.preActivations(params, inputs, z);
-    this.preActivations(tangent, inputs, p);
-    this.activation.apply(z, a, n * m);
-    this.activation.applyDerivative(z, z, n * m);
-    const { vOffset, outputScale } = this;
-    for (let k = 0; k < n; k++) {
-      const row = k * m;
-      let sum = 0;
-      for (let i = 0; i < m; i++) {
-        sum += tangent[vOffset + i] * a[row + i] + params[vOffset + i] * z[row + i] * p[row + i];
-      }
-      out[k] = outputScale * sum;
-    }
+    this.primal(params, inputs, undefined);
+    const buffers = this.scratch.ensure(n);
+    this.jvpFrom(buffers[0], buffers[1], params, inputs.x, n, tangent, out);
   }
 
   /** out_v,i = c Σ_k g_k σ(z_ki); out_u,i = c s vᵢ Σ_k g_k σ'(z_ki) x_k. */
@@ -130,29 +153,17 @@ export class TwoLayerModel implements DifferentiableModel {
     const { n } = inputs;
     checkLength(NAME, 'cotangent', cotangent, n);
     checkLength(NAME, 'out', out, this.parameterCount);
-    const m = this.width;
-    const [z, , a] = this.scratch.ensure(n);
-    this.preActivations(params, inputs, z);
-    this.activation.apply(z, a, n * m);
-    this.activation.applyDerivative(z, z, n * m);
-    const { vOffset, outputScale } = this;
-    for (let i = 0; i < m; i++) out[vOffset + i] = 0;
-    for (let k = 0; k < n; k++) {
-      const row = k * m;
-      const g = cotangent[k];
-      for (let i = 0; i < m; i++) {
-        out[vOffset + i] += outputScale * g * a[row + i];
-        // z becomes B_ki = g_k vᵢ σ'(z_ki), so that out_u = c s Bᵀ X.
-        z[row + i] *= g * params[vOffset + i];
-      }
-    }
-    this.backProject(z, inputs, out);
+    this.primal(params, inputs, undefined);
+    const buffers = this.scratch.ensure(n);
+    this.vjpFrom(buffers[0], buffers[1], params, inputs.x, n, cotangent, out);
   }
 
   /**
    * out = Σ_k w_k ∇²f_k·δθ with P_ki = s (δuᵢ·x_k):
    *   out_v,i = c Σ_k w_k σ'(z_ki) P_ki,
    *   out_u,i = c s Σ_k w_k [σ'(z_ki) δvᵢ + vᵢ σ''(z_ki) P_ki] x_k.
+   * Piecewise linear (σ'' = 0): with Q = σ'(Z)ᵀ diag(w) X, out_v,i = c s δuᵢ·Qᵢ and
+   * out_u,i = c s δvᵢ Qᵢ, one gemm.
    */
   hvp(params: FloatArray, inputs: Inputs, weights: FloatArray, vector: FloatArray, out: FloatArray): void {
     this.check(params, inputs);
@@ -160,55 +171,132 @@ export class TwoLayerModel implements DifferentiableModel {
     checkLength(NAME, 'weights', weights, n);
     checkLength(NAME, 'vector', vector, this.parameterCount);
     checkLength(NAME, 'out', out, this.parameterCount);
+    this.primal(params, inputs, undefined);
     const m = this.width;
-    const [z, p, curvature] = this.scratch.ensure(n);
-    this.preActivations(params, inputs, z);
-    this.preActivations(vector, inputs, p);
-    const curved = !this.activation.piecewiseLinear;
-    if (curved) this.activation.applySecondDerivative(z, curvature, n * m);
-    this.activation.applyDerivative(z, z, n * m);
-    const { vOffset, outputScale } = this;
-    for (let i = 0; i < m; i++) out[vOffset + i] = 0;
+    const d = this.inputDim;
+    const x = inputs.x;
+    const buffers = this.scratch.ensure(n);
+    const slopes = buffers[1];
+    const { vOffset, outputScale, inputScale } = this;
+    if (!this.curved) {
+      this.foldedBackProjection(slopes, x, n, weights, vector, out);
+      return;
+    }
+    const values = buffers[0];
+    const work = buffers[2];
+    gemm(false, true, n, m, d, inputScale, x, vector, 0, work); // P = s X δUᵀ
+    const columns = this.columns;
+    columns.fill(0);
     for (let k = 0; k < n; k++) {
       const row = k * m;
       const w = weights[k];
       for (let i = 0; i < m; i++) {
-        const slope = z[row + i];
-        const pki = p[row + i];
-        out[vOffset + i] += outputScale * w * slope * pki;
-        let b = slope * vector[vOffset + i];
-        if (curved) b += params[vOffset + i] * curvature[row + i] * pki;
-        z[row + i] = w * b;
+        const slope = slopes[row + i];
+        const pki = work[row + i];
+        // σ'' = −2σσ' for tanh, the only curved activation.
+        const curvature = -2 * values[row + i] * slope;
+        columns[i] += w * slope * pki;
+        work[row + i] = w * (slope * vector[vOffset + i] + params[vOffset + i] * curvature * pki);
       }
     }
-    this.backProject(z, inputs, out);
+    gemm(true, false, m, d, n, this.jointScale, work, x, 0, out);
+    for (let i = 0; i < m; i++) out[vOffset + i] = outputScale * columns[i];
   }
 
-  /** out_k = c Σᵢ P_ki [2 σ'(z_ki) δvᵢ + vᵢ σ''(z_ki) P_ki]. */
+  /**
+   * out_k = c Σᵢ P_ki [2 σ'(z_ki) δvᵢ + vᵢ σ''(z_ki) P_ki]. Piecewise linear: out_k = 2 c s x_k·(S R)_k
+   * with R_i = δvᵢ δuᵢ, one gemm.
+   */
   secondDirectional(params: FloatArray, inputs: Inputs, vector: FloatArray, out: FloatArray): void {
     this.check(params, inputs);
     const { n } = inputs;
     checkLength(NAME, 'vector', vector, this.parameterCount);
     checkLength(NAME, 'out', out, n);
+    this.primal(params, inputs, undefined);
     const m = this.width;
-    const [z, p, curvature] = this.scratch.ensure(n);
-    this.preActivations(params, inputs, z);
-    this.preActivations(vector, inputs, p);
-    const curved = !this.activation.piecewiseLinear;
-    if (curved) this.activation.applySecondDerivative(z, curvature, n * m);
-    this.activation.applyDerivative(z, z, n * m);
-    const { vOffset, outputScale } = this;
+    const d = this.inputDim;
+    const x = inputs.x;
+    const buffers = this.scratch.ensure(n);
+    const slopes = buffers[1];
+    const { vOffset, outputScale, inputScale } = this;
+    if (!this.curved) {
+      const r = this.wide;
+      for (let i = 0; i < m; i++) {
+        const a = vector[vOffset + i];
+        const row = i * d;
+        for (let j = 0; j < d; j++) r[row + j] = a * vector[row + j];
+      }
+      this.rowProducts(slopes, r, x, n, this.twiceJointScale, out);
+      return;
+    }
+    const values = buffers[0];
+    const work = buffers[2];
+    gemm(false, true, n, m, d, inputScale, x, vector, 0, work); // P = s X δUᵀ
     for (let k = 0; k < n; k++) {
       const row = k * m;
       let sum = 0;
       for (let i = 0; i < m; i++) {
-        const pki = p[row + i];
-        let term = 2 * z[row + i] * vector[vOffset + i];
-        if (curved) term += params[vOffset + i] * curvature[row + i] * pki;
-        sum += pki * term;
+        const pki = work[row + i];
+        const slope = slopes[row + i];
+        const curvature = -2 * values[row + i] * slope;
+        sum += pki * (2 * slope * vector[vOffset + i] + params[vOffset + i] * curvature * pki);
       }
       out[k] = outputScale * sum;
     }
+  }
+
+  /**
+   * J at (params, inputs) for many products (a Lanczos run): σ(Z) and σ'(Z) are computed (or taken
+   * from the primal cache) once, with copies of θ and X, so each product is one gemm plus
+   * O((n + m)·d). Agrees exactly with jvp/vjp at the same arguments.
+   *
+   * The returned object and its buffers belong to the model and are reused: the next `linearize`
+   * call on this model replaces what it holds (invalidating the previous linearization); other
+   * calls (forward, vjp, … on any inputs) do not disturb it. It is a snapshot: it keeps J at the θ
+   * and X it was made with, even if those arrays change afterwards.
+   */
+  linearize(params: FloatArray, inputs: Inputs): LinearizedModel {
+    this.check(params, inputs);
+    const { n } = inputs;
+    const m = this.width;
+    const d = this.inputDim;
+    this.primal(params, inputs, undefined);
+    const source = this.scratch.ensure(n);
+    const lin = (this.linearization ??= this.createLinearization());
+    const own = lin.matrices.ensure(n);
+    const count = n * m;
+    copyInto(source[1], own[0], count);
+    if (this.curved) copyInto(source[0], own[1], count);
+    copyInto(params, lin.theta, this.parameterCount);
+    copyInto(inputs.x, lin.inputs.ensure(n)[0], n * d);
+    lin.n = n;
+    return lin.linear;
+  }
+
+  private createLinearization(): TwoLayerLinearization {
+    const p = this.parameterCount;
+    const lin: TwoLayerLinearization = {
+      n: 0,
+      theta: new Float64Array(p),
+      inputs: new BatchScratch('float64', this.inputDim, 1),
+      // σ'(Z), then σ(Z) for a curved activation.
+      matrices: new BatchScratch(this.precision, this.width, this.curved ? 2 : 1),
+      linear: {
+        jvp: (tangent: FloatArray, out: FloatArray): void => {
+          checkLength(NAME, 'tangent', tangent, p);
+          checkLength(NAME, 'out', out, lin.n);
+          const own = lin.matrices.ensure(lin.n);
+          this.jvpFrom(this.curved ? own[1] : own[0], own[0], lin.theta, lin.inputs.ensure(lin.n)[0], lin.n, tangent, out);
+        },
+        vjp: (cotangent: FloatArray, out: FloatArray): void => {
+          checkLength(NAME, 'cotangent', cotangent, lin.n);
+          checkLength(NAME, 'out', out, p);
+          const own = lin.matrices.ensure(lin.n);
+          this.vjpFrom(this.curved ? own[1] : own[0], own[0], lin.theta, lin.inputs.ensure(lin.n)[0], lin.n, cotangent, out);
+        },
+      },
+    };
+    return lin;
   }
 
   private check(params: FloatArray, inputs: Inputs): void {
@@ -216,13 +304,174 @@ export class TwoLayerModel implements DifferentiableModel {
     checkInputs(NAME, this.inputDim, inputs);
   }
 
-  /** out (n×m) = X Uᵀ / √d, reading U from the first m·d entries of `theta`. */
-  private preActivations(theta: FloatArray, inputs: Inputs, out: FloatArray): void {
-    gemm(false, true, inputs.n, this.width, this.inputDim, this.inputScale, inputs.x, theta, 0, out);
+  /**
+   * Makes the scratch values and slopes hold σ(Z) and σ'(Z) for (params, inputs), from the cache
+   * when U, X and n are unchanged, and writes forward outputs to `out` when given (in the same
+   * pass as the activation on a miss, in one pass over σ(Z) on a hit).
+   */
+  private primal(params: FloatArray, inputs: Inputs, out: FloatArray | undefined): void {
+    const { n, x } = inputs;
+    const m = this.width;
+    const d = this.inputDim;
+    const buffers = this.scratch.ensure(n);
+    const values = buffers[0];
+    const kinds = (params instanceof Float64Array ? 1 : 0) | (x instanceof Float64Array ? 2 : 0);
+    const cachedX = this.cachedInputs.ensure(n)[0];
+    const { vOffset, outputScale } = this;
+    if (
+      this.cachedN === n &&
+      this.cachedValues === values &&
+      this.cachedKinds === kinds &&
+      firstDifference(this.cachedU, params, m * d) === m * d &&
+      firstDifference(cachedX, x, n * d) === n * d
+    ) {
+      if (out) {
+        for (let k = 0; k < n; k++) {
+          const row = k * m;
+          let sum = 0;
+          for (let i = 0; i < m; i++) sum += values[row + i] * params[vOffset + i];
+          out[k] = outputScale * sum;
+        }
+      }
+      return;
+    }
+    this.cachedN = -1;
+    gemm(false, true, n, m, d, this.inputScale, x, params, 0, values);
+    this.activation.evaluate(values, buffers[1], n, m, params, vOffset, outputScale, out);
+    copyInto(params, this.cachedU, m * d);
+    copyInto(x, cachedX, n * d);
+    this.cachedN = n;
+    this.cachedValues = values;
+    this.cachedKinds = kinds;
   }
 
-  /** out[0, m·d) = c s Bᵀ X for an n×m matrix B (the block-"u" part of a VJP or HVP). */
-  private backProject(b: FloatArray, inputs: Inputs, out: FloatArray): void {
-    gemm(true, false, this.width, this.inputDim, inputs.n, this.outputScale * this.inputScale, b, inputs.x, 0, out);
+  /**
+   * out = J·tangent from σ(Z) (`values`), σ'(Z) (`slopes`), θ and X:
+   * out_k = c s x_k·(S R)_k with R_i = vᵢ δuᵢ, plus δvᵢ uᵢ when σ(z) = z σ'(z) (piecewise linear),
+   * else plus c (σ(Z) δv)_k.
+   */
+  private jvpFrom(values: FloatArray, slopes: FloatArray, theta: FloatArray, x: FloatArray, n: number, tangent: FloatArray, out: FloatArray): void {
+    const m = this.width;
+    const d = this.inputDim;
+    const { vOffset, outputScale } = this;
+    const r = this.wide;
+    if (!this.curved) {
+      for (let i = 0; i < m; i++) {
+        const a = tangent[vOffset + i];
+        const b = theta[vOffset + i];
+        const row = i * d;
+        for (let j = 0; j < d; j++) r[row + j] = a * theta[row + j] + b * tangent[row + j];
+      }
+      this.rowProducts(slopes, r, x, n, this.jointScale, out);
+      return;
+    }
+    for (let i = 0; i < m; i++) {
+      const b = theta[vOffset + i];
+      const row = i * d;
+      for (let j = 0; j < d; j++) r[row + j] = b * tangent[row + j];
+    }
+    this.rowProducts(slopes, r, x, n, this.jointScale, out);
+    for (let k = 0; k < n; k++) {
+      const row = k * m;
+      let sum = 0;
+      for (let i = 0; i < m; i++) sum += values[row + i] * tangent[vOffset + i];
+      out[k] += outputScale * sum;
+    }
   }
+
+  /**
+   * out = Jᵀ·g: Q = c s σ'(Z)ᵀ diag(g) X into out_u, then out_u,i = vᵢ Qᵢ and out_v,i = uᵢ·Qᵢ
+   * (piecewise linear) or c Σ_k g_k σ(z_ki) (curved).
+   */
+  private vjpFrom(values: FloatArray, slopes: FloatArray, theta: FloatArray, x: FloatArray, n: number, cotangent: FloatArray, out: FloatArray): void {
+    if (!this.curved) {
+      this.foldedBackProjection(slopes, x, n, cotangent, theta, out);
+      return;
+    }
+    const m = this.width;
+    const d = this.inputDim;
+    const { vOffset, outputScale } = this;
+    this.backProject(slopes, x, n, cotangent, out);
+    for (let i = 0; i < m; i++) {
+      const b = theta[vOffset + i];
+      const row = i * d;
+      for (let j = 0; j < d; j++) out[row + j] *= b;
+    }
+    const columns = this.columns;
+    columns.fill(0);
+    for (let k = 0; k < n; k++) {
+      const row = k * m;
+      const g = cotangent[k];
+      for (let i = 0; i < m; i++) columns[i] += g * values[row + i];
+    }
+    for (let i = 0; i < m; i++) out[vOffset + i] = outputScale * columns[i];
+  }
+
+  /**
+   * The shared shape of the piecewise-linear vjp and hvp: Q = c s Sᵀ diag(w) X (m×d) into out_u,
+   * then out_v,i = θ_u,i·Qᵢ and out_u,i = θ_v,i Qᵢ, with θ = params (vjp) or the direction (hvp).
+   */
+  private foldedBackProjection(slopes: FloatArray, x: FloatArray, n: number, w: FloatArray, theta: FloatArray, out: FloatArray): void {
+    const m = this.width;
+    const d = this.inputDim;
+    const vOffset = this.vOffset;
+    this.backProject(slopes, x, n, w, out);
+    for (let i = 0; i < m; i++) {
+      const b = theta[vOffset + i];
+      const row = i * d;
+      let sum = 0;
+      for (let j = 0; j < d; j++) {
+        const q = out[row + j];
+        sum += theta[row + j] * q;
+        out[row + j] = b * q;
+      }
+      out[vOffset + i] = sum;
+    }
+  }
+
+  /** out[0, m·d) = c s Sᵀ diag(w) X for an n×m matrix S: G = diag(w) X, then one gemm. */
+  private backProject(s: FloatArray, x: FloatArray, n: number, w: FloatArray, out: FloatArray): void {
+    const d = this.inputDim;
+    const g = this.narrow.ensure(n)[0];
+    for (let k = 0; k < n; k++) {
+      const wk = w[k];
+      const row = k * d;
+      for (let j = 0; j < d; j++) g[row + j] = wk * x[row + j];
+    }
+    gemm(true, false, this.width, d, n, this.jointScale, s, g, 0, out);
+  }
+
+  /** out_k = scale · x_k·(S R)_k for an n×m matrix S and the m×d matrix R: one gemm (n×d). */
+  private rowProducts(s: FloatArray, r: FloatArray, x: FloatArray, n: number, scale: number, out: FloatArray): void {
+    const d = this.inputDim;
+    const product = this.narrow.ensure(n)[0];
+    gemm(false, false, n, d, this.width, 1, s, r, 0, product);
+    for (let k = 0; k < n; k++) {
+      const row = k * d;
+      let sum = 0;
+      for (let j = 0; j < d; j++) sum += x[row + j] * product[row + j];
+      out[k] = scale * sum;
+    }
+  }
+}
+
+/** The model-owned state behind `TwoLayerModel.linearize`. */
+interface TwoLayerLinearization {
+  n: number;
+  /** Copies of θ and X (float64, exact). */
+  readonly theta: Float64Array;
+  readonly inputs: BatchScratch;
+  readonly matrices: BatchScratch;
+  readonly linear: LinearizedModel;
+}
+
+/** target[0, length) ← source[0, length), without the view a subarray would allocate. */
+function copyInto(source: FloatArray, target: FloatArray, length: number): void {
+  for (let i = 0; i < length; i++) target[i] = source[i];
+}
+
+/** The first index below `length` where a and b differ (NaN differs from itself), or `length`. */
+function firstDifference(a: FloatArray, b: FloatArray, length: number): number {
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
+  return length;
 }

@@ -1,6 +1,6 @@
-import type { DifferentiableModel, Inputs, ParameterBlock } from '@tdlab/core';
+import type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from '@tdlab/core';
 import { allocate, type FloatArray, gemv, type Precision, type Rng } from '@tdlab/tensor';
-import { checkInputs, checkLength } from './internal.js';
+import { BatchScratch, checkInputs, checkLength } from './internal.js';
 
 export interface UvModelOptions {
   /** Width m (the paper's n). */
@@ -29,6 +29,7 @@ const NAME = 'uv';
  *   vjp:     g̃ = Xᵀg; out_u = κ v ⊗ g̃; out_v = κ U g̃
  *   hvp:     w̃ = Xᵀw; out_u = κ δv ⊗ w̃; out_v = κ δU w̃
  *   secondDirectional: out_k = 2κ x_k·(δUᵀδv)
+ * Each product makes one pass over the m×d block (the jvp's two terms share it) and one over X.
  */
 export class UvModel implements DifferentiableModel {
   readonly parameterCount: number;
@@ -38,8 +39,11 @@ export class UvModel implements DifferentiableModel {
   private readonly vOffset: number;
   /** κ = (m·d)^{-1/2} */
   private readonly scaleFactor: number;
+  /** 2κ, kept as a field: a double computed at a call site is boxed (16 B) when passed on. */
+  private readonly twiceScaleFactor: number;
   private readonly first: FloatArray;
   private readonly second: FloatArray;
+  private linearization: UvLinearization | undefined;
 
   constructor(options: UvModelOptions) {
     const { width, inputDim } = options;
@@ -56,6 +60,7 @@ export class UvModel implements DifferentiableModel {
       { name: 'v', offset: this.vOffset, length: width, shape: [width] },
     ];
     this.scaleFactor = 1 / Math.sqrt(width * inputDim);
+    this.twiceScaleFactor = 2 * this.scaleFactor;
     const precision = options.precision ?? 'float64';
     this.first = allocate(precision, inputDim);
     this.second = allocate(precision, inputDim);
@@ -71,7 +76,7 @@ export class UvModel implements DifferentiableModel {
     this.check(params, inputs);
     checkLength(NAME, 'out', out, inputs.n);
     const w = this.first;
-    this.transposedTimesV(params, params, 0, w);
+    this.transposedTimesV(params, params, w); // Uᵀv
     gemv(false, inputs.n, this.inputDim, this.scaleFactor, inputs.x, w, 0, out);
   }
 
@@ -79,20 +84,14 @@ export class UvModel implements DifferentiableModel {
     this.check(params, inputs);
     checkLength(NAME, 'tangent', tangent, this.parameterCount);
     checkLength(NAME, 'out', out, inputs.n);
-    const w = this.first;
-    this.transposedTimesV(tangent, params, 0, w); // δUᵀ v
-    this.transposedTimesV(params, tangent, 1, w); // + Uᵀ δv
-    gemv(false, inputs.n, this.inputDim, this.scaleFactor, inputs.x, w, 0, out);
+    this.jvpFrom(params, inputs.x, inputs.n, tangent, out);
   }
 
   vjp(params: FloatArray, inputs: Inputs, cotangent: FloatArray, out: FloatArray): void {
     this.check(params, inputs);
     checkLength(NAME, 'cotangent', cotangent, inputs.n);
     checkLength(NAME, 'out', out, this.parameterCount);
-    const projected = this.first;
-    gemv(true, inputs.n, this.inputDim, 1, inputs.x, cotangent, 0, projected); // Xᵀg
-    this.outer(params, projected, out); // out_u = κ v ⊗ Xᵀg
-    this.matrixTimes(params, projected, out); // out_v = κ U Xᵀg
+    this.backProject(params, inputs.x, inputs.n, cotangent, out); // κ (v ⊗ Xᵀg, U Xᵀg)
   }
 
   hvp(params: FloatArray, inputs: Inputs, weights: FloatArray, vector: FloatArray, out: FloatArray): void {
@@ -100,10 +99,7 @@ export class UvModel implements DifferentiableModel {
     checkLength(NAME, 'weights', weights, inputs.n);
     checkLength(NAME, 'vector', vector, this.parameterCount);
     checkLength(NAME, 'out', out, this.parameterCount);
-    const projected = this.first;
-    gemv(true, inputs.n, this.inputDim, 1, inputs.x, weights, 0, projected); // Xᵀw
-    this.outer(vector, projected, out); // out_u = κ δv ⊗ Xᵀw
-    this.matrixTimes(vector, projected, out); // out_v = κ δU Xᵀw
+    this.backProject(vector, inputs.x, inputs.n, weights, out); // κ (δv ⊗ Xᵀw, δU Xᵀw)
   }
 
   secondDirectional(params: FloatArray, inputs: Inputs, vector: FloatArray, out: FloatArray): void {
@@ -111,8 +107,49 @@ export class UvModel implements DifferentiableModel {
     checkLength(NAME, 'vector', vector, this.parameterCount);
     checkLength(NAME, 'out', out, inputs.n);
     const w = this.second;
-    this.transposedTimesV(vector, vector, 0, w); // δUᵀ δv
-    gemv(false, inputs.n, this.inputDim, 2 * this.scaleFactor, inputs.x, w, 0, out);
+    this.transposedTimesV(vector, vector, w); // δUᵀ δv
+    gemv(false, inputs.n, this.inputDim, this.twiceScaleFactor, inputs.x, w, 0, out);
+  }
+
+  /**
+   * J at (params, inputs) for many products. The model's J is already cheap (O((n + m)·d) per
+   * product), so this only snapshots θ and X (float64 copies, exact) and skips the per-call checks
+   * of the inputs; results equal jvp/vjp exactly. The returned object and its buffers belong to the
+   * model: the next `linearize` call replaces what it holds (invalidating the previous
+   * linearization), other calls do not disturb it.
+   */
+  linearize(params: FloatArray, inputs: Inputs): LinearizedModel {
+    this.check(params, inputs);
+    const { n } = inputs;
+    const p = this.parameterCount;
+    const lin = (this.linearization ??= this.createLinearization());
+    const x = lin.inputs.ensure(n)[0];
+    for (let i = 0; i < p; i++) lin.theta[i] = params[i];
+    for (let i = 0; i < n * this.inputDim; i++) x[i] = inputs.x[i];
+    lin.n = n;
+    return lin.linear;
+  }
+
+  private createLinearization(): UvLinearization {
+    const p = this.parameterCount;
+    const lin: UvLinearization = {
+      n: 0,
+      theta: new Float64Array(p),
+      inputs: new BatchScratch('float64', this.inputDim, 1),
+      linear: {
+        jvp: (tangent: FloatArray, out: FloatArray): void => {
+          checkLength(NAME, 'tangent', tangent, p);
+          checkLength(NAME, 'out', out, lin.n);
+          this.jvpFrom(lin.theta, lin.inputs.ensure(lin.n)[0], lin.n, tangent, out);
+        },
+        vjp: (cotangent: FloatArray, out: FloatArray): void => {
+          checkLength(NAME, 'cotangent', cotangent, lin.n);
+          checkLength(NAME, 'out', out, p);
+          this.backProject(lin.theta, lin.inputs.ensure(lin.n)[0], lin.n, cotangent, out);
+        },
+      },
+    };
+    return lin;
   }
 
   private check(params: FloatArray, inputs: Inputs): void {
@@ -120,35 +157,60 @@ export class UvModel implements DifferentiableModel {
     checkInputs(NAME, this.inputDim, inputs);
   }
 
-  /** out (len d) ← beta·out + Uᵀv, with U from `uSource` and v from `vSource` (beta ∈ {0, 1}). */
-  private transposedTimesV(uSource: FloatArray, vSource: FloatArray, beta: 0 | 1, out: FloatArray): void {
+  /** out = κ X (δUᵀv + Uᵀδv), both terms in one pass over the m×d blocks. */
+  private jvpFrom(theta: FloatArray, x: FloatArray, n: number, tangent: FloatArray, out: FloatArray): void {
     const d = this.inputDim;
-    if (beta === 0) out.fill(0);
+    const vOffset = this.vOffset;
+    const w = this.first;
+    w.fill(0);
+    for (let i = 0; i < this.width; i++) {
+      const vi = theta[vOffset + i];
+      const dvi = tangent[vOffset + i];
+      const row = i * d;
+      for (let j = 0; j < d; j++) w[j] += vi * tangent[row + j] + dvi * theta[row + j];
+    }
+    gemv(false, n, d, this.scaleFactor, x, w, 0, out);
+  }
+
+  /**
+   * With y = Xᵀg: out[0, m·d) ← κ (v from `source`) ⊗ y and out[m·d, p) ← κ (U from `source`) y,
+   * in one pass over the m×d block.
+   */
+  private backProject(source: FloatArray, x: FloatArray, n: number, g: FloatArray, out: FloatArray): void {
+    const d = this.inputDim;
+    const vOffset = this.vOffset;
+    const kappa = this.scaleFactor;
+    const y = this.first;
+    gemv(true, n, d, 1, x, g, 0, y);
+    for (let i = 0; i < this.width; i++) {
+      const vi = kappa * source[vOffset + i];
+      const row = i * d;
+      let sum = 0;
+      for (let j = 0; j < d; j++) {
+        out[row + j] = vi * y[j];
+        sum += source[row + j] * y[j];
+      }
+      out[vOffset + i] = kappa * sum;
+    }
+  }
+
+  /** out (len d) ← Uᵀv, with U from `uSource` and v from `vSource`. */
+  private transposedTimesV(uSource: FloatArray, vSource: FloatArray, out: FloatArray): void {
+    const d = this.inputDim;
+    out.fill(0);
     for (let i = 0; i < this.width; i++) {
       const vi = vSource[this.vOffset + i];
       const row = i * d;
       for (let j = 0; j < d; j++) out[j] += vi * uSource[row + j];
     }
   }
+}
 
-  /** out[0, m·d) ← κ · (v from `vSource`) ⊗ y. */
-  private outer(vSource: FloatArray, y: FloatArray, out: FloatArray): void {
-    const d = this.inputDim;
-    for (let i = 0; i < this.width; i++) {
-      const vi = this.scaleFactor * vSource[this.vOffset + i];
-      const row = i * d;
-      for (let j = 0; j < d; j++) out[row + j] = vi * y[j];
-    }
-  }
-
-  /** out[m·d, p) ← κ · (U from `uSource`) y. */
-  private matrixTimes(uSource: FloatArray, y: FloatArray, out: FloatArray): void {
-    const d = this.inputDim;
-    for (let i = 0; i < this.width; i++) {
-      const row = i * d;
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += uSource[row + j] * y[j];
-      out[this.vOffset + i] = this.scaleFactor * sum;
-    }
-  }
+/** The model-owned state behind `UvModel.linearize`. */
+interface UvLinearization {
+  n: number;
+  /** Copies of θ and X (float64, exact). */
+  readonly theta: Float64Array;
+  readonly inputs: BatchScratch;
+  readonly linear: LinearizedModel;
 }
