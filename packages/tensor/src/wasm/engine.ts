@@ -256,14 +256,34 @@ function ensureMemory(memory: WasmMemory, bytes: number): void {
   memory.grow(Math.ceil((bytes - have) / PAGE));
 }
 
-function view(double: boolean, buffer: ArrayBufferLike, offset: number, length: number): FloatArray {
-  return double ? new Float64Array(buffer, offset, length) : new Float32Array(buffer, offset, length);
+/**
+ * Views of the whole memory, made again only when it grows (a grown shared memory hands out a new
+ * buffer object), so a gemm call creates no typed-array objects.
+ */
+let heapBuffer: ArrayBufferLike | undefined;
+let heap64: Float64Array = new Float64Array(0);
+let heap32: Float32Array = new Float32Array(0);
+
+function heapFor(buffer: ArrayBufferLike, double: boolean): FloatArray {
+  if (buffer !== heapBuffer) {
+    heapBuffer = buffer;
+    heap64 = new Float64Array(buffer);
+    heap32 = new Float32Array(buffer);
+  }
+  return double ? heap64 : heap32;
 }
 
-/** The first `length` elements of `array` (itself when it has exactly that length). */
-function prefix(array: FloatArray, length: number): FloatArray {
-  return array.length === length ? array : array.subarray(0, length);
+/** heap[at … at+length) ← source[0 … length): one memcpy when the source is exactly that long. */
+function copyIn(heap: FloatArray, at: number, source: FloatArray, length: number): void {
+  if (source.length === length) heap.set(source, at);
+  else for (let i = 0; i < length; i++) heap[at + i] = source[i];
 }
+
+/** Worker slots of one call and their posted sequence numbers (preallocated: no per-call arrays). */
+const MAX_SLOTS = 8;
+const callSlots = new Int32Array(MAX_SLOTS);
+const callSequences = new Int32Array(MAX_SLOTS);
+const jobFields = new Int32Array(13);
 
 /**
  * gemm on the WASM kernels, same contract as the reference `gemm` (shapes already checked by the
@@ -295,46 +315,62 @@ export function wasmGemm(
   const end = alignUp(cOffset + m * n * size);
 
   // Rows of C per thread, in whole tiles; the workers that are ready take the later row blocks.
-  let slots: number[] = [];
+  let slotCount = 0;
   const current = threads === 'auto' && m * n * k >= GEMM_THREADS_MIN_WORK ? getPool(engine) : undefined;
-  if (current) slots = readyWorkers(current).slice(0, Math.floor(m / ROW_QUANTUM) - 1);
-  const rowsPerThread = Math.ceil(m / (slots.length + 1) / ROW_QUANTUM) * ROW_QUANTUM;
+  if (current) {
+    const limit = Math.min(MAX_SLOTS, Math.floor(m / ROW_QUANTUM) - 1);
+    for (let slot = 0; slot < current.workers.length && slotCount < limit; slot++) {
+      if (Atomics.load(current.ints, slot * SLOT_INTS + READY) === 1) callSlots[slotCount++] = slot;
+    }
+  }
+  const rowsPerThread = Math.ceil(m / (slotCount + 1) / ROW_QUANTUM) * ROW_QUANTUM;
   const workspaceBytes = alignUp(kernels.workspaceBytes());
 
-  ensureMemory(memory, end + slots.length * workspaceBytes);
-  const buffer = memory.buffer;
-  view(double, buffer, aOffset, m * k).set(prefix(a, m * k));
-  view(double, buffer, bOffset, k * n).set(prefix(b, k * n));
-  const cView = view(double, buffer, cOffset, m * n);
+  ensureMemory(memory, end + slotCount * workspaceBytes);
+  const heap = heapFor(memory.buffer, double);
+  copyIn(heap, aOffset / size, a, m * k);
+  copyIn(heap, bOffset / size, b, k * n);
+  const cAt = cOffset / size;
   // beta = 0 makes the kernel overwrite C, so its old contents need not be copied in.
-  if (beta !== 0) cView.set(prefix(c, m * n));
+  if (beta !== 0) copyIn(heap, cAt, c, m * n);
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   const tA = transA ? 1 : 0;
   const tB = transB ? 1 : 0;
 
   // Post the workers' row blocks: op(A) rows start i0 rows (or, transposed, columns) into A.
-  const posted: [number, number][] = [];
+  let postedCount = 0;
   if (current) {
     const { ints, floats } = current;
-    slots.forEach((slot, index) => {
+    for (let index = 0; index < slotCount; index++) {
+      const slot = callSlots[index];
       const i0 = (index + 1) * rowsPerThread;
       const rows = Math.min(rowsPerThread, m - i0);
-      if (rows <= 0) return;
+      if (rows <= 0) continue;
       const base = slot * SLOT_INTS;
-      const job = [
-        double ? 0 : 1, tA, tB, rows, n, k,
-        aOffset + (transA ? i0 : i0 * lda) * size, lda, bOffset, ldb, cOffset + i0 * n * size, n,
-        end + index * workspaceBytes,
-      ];
+      const job = jobFields;
+      job[0] = double ? 0 : 1;
+      job[1] = tA;
+      job[2] = tB;
+      job[3] = rows;
+      job[4] = n;
+      job[5] = k;
+      job[6] = aOffset + (transA ? i0 : i0 * lda) * size;
+      job[7] = lda;
+      job[8] = bOffset;
+      job[9] = ldb;
+      job[10] = cOffset + i0 * n * size;
+      job[11] = n;
+      job[12] = end + index * workspaceBytes;
       for (let f = 0; f < job.length; f++) ints[base + JOB + f] = job[f];
       floats[slot * (SLOT_BYTES / 8) + ALPHA] = alpha;
       floats[slot * (SLOT_BYTES / 8) + BETA] = beta;
       const seq = (ints[base + SEQ] + 1) | 0;
       Atomics.store(ints, base + SEQ, seq);
       Atomics.notify(ints, base + SEQ);
-      posted.push([slot, seq]);
-    });
+      callSlots[postedCount] = slot;
+      callSequences[postedCount++] = seq;
+    }
   }
 
   const run = double ? kernels.dgemm : kernels.sgemm;
@@ -343,8 +379,9 @@ export function wasmGemm(
   if (current) {
     const { ints } = current;
     let failed = false;
-    for (const [slot, seq] of posted) {
-      const base = slot * SLOT_INTS;
+    for (let p = 0; p < postedCount; p++) {
+      const seq = callSequences[p];
+      const base = callSlots[p] * SLOT_INTS;
       for (let done = Atomics.load(ints, base + DONE); done !== seq; done = Atomics.load(ints, base + DONE)) {
         Atomics.wait(ints, base + DONE, done);
       }
@@ -352,5 +389,7 @@ export function wasmGemm(
     }
     if (failed) throw new Error('wasm kernels: a gemm worker thread failed');
   }
-  c.set(cView);
+  // The heap is shared and may be larger than C: copy element by element (no view object needed).
+  const count = m * n;
+  for (let i = 0; i < count; i++) c[i] = heap[cAt + i];
 }
