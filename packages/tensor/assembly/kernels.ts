@@ -408,3 +408,78 @@ export function sgemm(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise activation passes (the primal pass of a two-layer network after Z = X·Uᵀ)
+
+/**
+ * float64, in place over z[0..count): kind 0 (ReLU / leaky ReLU), σ'(z) = 1 if z > 0 else leak and
+ * σ(z) = z·σ'(z) (so NaN and −∞ give NaN); kind 1 (linear), σ(z) = z and σ'(z) = 1. σ(z) overwrites
+ * z, σ'(z) goes to slope.
+ */
+export function dactivation(kind: i32, leak: f64, z: usize, slope: usize, count: i32): void {
+  const one = f64x2.splat(1.0);
+  let i = 0;
+  if (kind == 1) {
+    for (; i + 1 < count; i += 2) v128.store(slope + (<usize>i << 3), one);
+    for (; i < count; i++) store<f64>(slope + (<usize>i << 3), 1.0);
+    return;
+  }
+  const zero = f64x2.splat(0.0);
+  const lk = f64x2.splat(leak);
+  for (; i + 3 < count; i += 4) {
+    const p = z + (<usize>i << 3);
+    const s = slope + (<usize>i << 3);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    const g0 = v128.bitselect(one, lk, f64x2.gt(v0, zero));
+    const g1 = v128.bitselect(one, lk, f64x2.gt(v1, zero));
+    v128.store(p, f64x2.mul(v0, g0));
+    v128.store(p, f64x2.mul(v1, g1), 16);
+    v128.store(s, g0);
+    v128.store(s, g1, 16);
+  }
+  for (; i < count; i++) {
+    const p = z + (<usize>i << 3);
+    const v = load<f64>(p);
+    const g = v > 0.0 ? 1.0 : leak;
+    store<f64>(p, v * g);
+    store<f64>(slope + (<usize>i << 3), g);
+  }
+}
+
+/**
+ * float32 counterpart of dactivation. The product z·σ'(z) is formed in float64 and rounded once,
+ * as the TypeScript reference does when it stores into a float32 array.
+ */
+export function sactivation(kind: i32, leak: f64, z: usize, slope: usize, count: i32): void {
+  const one = f32x4.splat(1.0);
+  let i = 0;
+  if (kind == 1) {
+    for (; i + 3 < count; i += 4) v128.store(slope + (<usize>i << 2), one);
+    for (; i < count; i++) store<f32>(slope + (<usize>i << 2), 1.0);
+    return;
+  }
+  const zero = f32x4.splat(0.0);
+  const lk = f32x4.splat(<f32>leak);
+  const one64 = f64x2.splat(1.0);
+  const lk64 = f64x2.splat(leak);
+  const zero64 = f64x2.splat(0.0);
+  for (; i + 3 < count; i += 4) {
+    const p = z + (<usize>i << 2);
+    const v = v128.load(p);
+    v128.store(slope + (<usize>i << 2), v128.bitselect(one, lk, f32x4.gt(v, zero)));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    const rlo = f32x4.demote_f64x2_zero(f64x2.mul(lo, v128.bitselect(one64, lk64, f64x2.gt(lo, zero64))));
+    const rhi = f32x4.demote_f64x2_zero(f64x2.mul(hi, v128.bitselect(one64, lk64, f64x2.gt(hi, zero64))));
+    v128.store(p, v128.shuffle<f32>(rlo, rhi, 0, 1, 4, 5));
+  }
+  for (; i < count; i++) {
+    const p = z + (<usize>i << 2);
+    const v = <f64>load<f32>(p);
+    const g = v > 0.0 ? 1.0 : leak;
+    store<f32>(p, <f32>(v * g));
+    store<f32>(slope + (<usize>i << 2), <f32>g);
+  }
+}

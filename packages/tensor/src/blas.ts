@@ -38,7 +38,7 @@ function scaleOutput(beta: number, c: FloatArray, length: number): void {
   }
 }
 
-function checkGemm(
+export function checkGemm(
   m: number,
   n: number,
   k: number,

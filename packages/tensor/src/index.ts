@@ -1,3 +1,5 @@
+export { activationPass, gemmActivation, referenceActivationPass } from './activation.js';
+export type { PiecewiseLinearActivation } from './activation.js';
 export { allocate } from './float-array.js';
 export type { FloatArray, Precision } from './float-array.js';
 export { allFinite, axpy, copy, dot, gemm, gemv, norm2, scale, sumOfSquares } from './blas.js';

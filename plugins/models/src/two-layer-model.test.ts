@@ -232,3 +232,35 @@ describe('scratch buffers', () => {
     scratch.ensure(3).forEach((buffer, i) => expect(buffer).toBe(buffers[i]));
   });
 });
+
+describe('two-layer primal pass on the fused WASM gemm + activation kernel', () => {
+  // n·m·d well above the WASM dispatch threshold, in both precisions and with mixed array types:
+  // forward must equal Z by gemm, then Activation.evaluate (the TypeScript pass it replaced), bit for bit.
+  const cases: ['relu' | 'leaky-relu' | 'linear', 'float64' | 'float32', 'float64' | 'float32'][] = [];
+  for (const activation of ['relu', 'leaky-relu', 'linear'] as const) {
+    for (const precision of ['float64', 'float32'] as const) {
+      for (const data of ['float64', 'float32'] as const) cases.push([activation, precision, data]);
+    }
+  }
+  for (const [activation, precision, data] of cases) {
+    it(`${activation}, scratch ${precision}, params and inputs ${data}`, async () => {
+      const { allocate, gemm } = await import('@tdlab/tensor');
+      const [m, d, n] = [70, 9, 33];
+      const model = new TwoLayerModel({ width: m, inputDim: d, activation, leakySlope: 0.1, precision });
+      const rng = new Rng(5);
+      const params = allocate(data, model.parameterCount);
+      model.initialize(rng.derive('params'), params);
+      const x = allocate(data, n * d);
+      rng.derive('x').fillNormal(x);
+      const out = new Float64Array(n);
+      model.forward(params, { x, n }, out);
+
+      const z = allocate(precision, n * m);
+      const slope = allocate(precision, n * m);
+      const want = new Float64Array(n);
+      gemm(false, true, n, m, d, 1 / Math.sqrt(d), x, params, 0, z);
+      new Activation(activation, 0.1).evaluate(z, slope, n, m, params, m * d, 1 / Math.sqrt(m), want);
+      for (let k = 0; k < n; k++) expect(Object.is(out[k], want[k]) ? want[k] : [k, out[k]]).toBe(want[k]);
+    });
+  }
+});

@@ -1,5 +1,5 @@
 import type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from '@tdlab/core';
-import { allocate, type FloatArray, gemm, type Precision, type Rng } from '@tdlab/tensor';
+import { allocate, type FloatArray, gemm, gemmActivation, type Precision, type Rng } from '@tdlab/tensor';
 import { Activation, type ActivationName } from './activation.js';
 import { BatchScratch, checkInputs, checkLength } from './internal.js';
 
@@ -325,19 +325,20 @@ export class TwoLayerModel implements DifferentiableModel {
       firstDifference(this.cachedU, params, m * d) === m * d &&
       firstDifference(cachedX, x, n * d) === n * d
     ) {
-      if (out) {
-        for (let k = 0; k < n; k++) {
-          const row = k * m;
-          let sum = 0;
-          for (let i = 0; i < m; i++) sum += values[row + i] * params[vOffset + i];
-          out[k] = outputScale * sum;
-        }
-      }
+      if (out) rowDots(values, params, vOffset, n, m, outputScale, out);
       return;
     }
     this.cachedN = -1;
-    gemm(false, true, n, m, d, this.inputScale, x, params, 0, values);
-    this.activation.evaluate(values, buffers[1], n, m, params, vOffset, outputScale, out);
+    const activation = this.activation;
+    if (activation.name === 'tanh') {
+      gemm(false, true, n, m, d, this.inputScale, x, params, 0, values);
+      activation.evaluate(values, buffers[1], n, m, params, vOffset, outputScale, out);
+    } else {
+      // Z, σ(Z) and σ'(Z) in one call: the activation pass runs in the WASM kernels' memory right
+      // after the product (see gemmActivation in @tdlab/tensor), bit-identical to activation.evaluate.
+      gemmActivation(false, true, n, m, d, this.inputScale, x, params, values, buffers[1], activation.name, activation.leakySlope);
+      if (out) rowDots(values, params, vOffset, n, m, outputScale, out);
+    }
     copyInto(params, this.cachedU, m * d);
     copyInto(x, cachedX, n * d);
     this.cachedN = n;
@@ -465,9 +466,54 @@ interface TwoLayerLinearization {
   readonly linear: LinearizedModel;
 }
 
-/** target[0, length) ← source[0, length), without the view a subarray would allocate. */
+/**
+ * target[0, length) ← source[0, length): one memcpy when the source is exactly that long and of the
+ * same type, else an element loop (without the view a subarray would allocate).
+ */
 function copyInto(source: FloatArray, target: FloatArray, length: number): void {
+  if (source.length === length && target.length >= length && source instanceof Float64Array === target instanceof Float64Array) {
+    target.set(source);
+    return;
+  }
   for (let i = 0; i < length; i++) target[i] = source[i];
+}
+
+/**
+ * out_k = scale·Σᵢ values[k·m + i]·theta[vOffset + i] (the forward outputs from σ(Z) as stored). An
+ * n×m pass: the two same-type cases get their own copy of the loop so each stays monomorphic (a
+ * loop that has seen both Float32Array and Float64Array runs several times slower in V8).
+ */
+function rowDots(values: FloatArray, theta: FloatArray, vOffset: number, n: number, m: number, scale: number, out: FloatArray): void {
+  if (values instanceof Float64Array && theta instanceof Float64Array) rowDots64(values, theta, vOffset, n, m, scale, out);
+  else if (values instanceof Float32Array && theta instanceof Float32Array) rowDots32(values, theta, vOffset, n, m, scale, out);
+  else rowDotsMixed(values, theta, vOffset, n, m, scale, out);
+}
+
+function rowDots64(values: Float64Array, theta: Float64Array, vOffset: number, n: number, m: number, scale: number, out: FloatArray): void {
+  for (let k = 0; k < n; k++) {
+    const row = k * m;
+    let sum = 0;
+    for (let i = 0; i < m; i++) sum += values[row + i] * theta[vOffset + i];
+    out[k] = scale * sum;
+  }
+}
+
+function rowDots32(values: Float32Array, theta: Float32Array, vOffset: number, n: number, m: number, scale: number, out: FloatArray): void {
+  for (let k = 0; k < n; k++) {
+    const row = k * m;
+    let sum = 0;
+    for (let i = 0; i < m; i++) sum += values[row + i] * theta[vOffset + i];
+    out[k] = scale * sum;
+  }
+}
+
+function rowDotsMixed(values: FloatArray, theta: FloatArray, vOffset: number, n: number, m: number, scale: number, out: FloatArray): void {
+  for (let k = 0; k < n; k++) {
+    const row = k * m;
+    let sum = 0;
+    for (let i = 0; i < m; i++) sum += values[row + i] * theta[vOffset + i];
+    out[k] = scale * sum;
+  }
 }
 
 /** The first index below `length` where a and b differ (NaN differs from itself), or `length`. */

@@ -46,6 +46,8 @@ interface KernelExports {
     transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
   ): void;
+  dactivation(kind: number, leak: number, z: number, slope: number, count: number): void;
+  sactivation(kind: number, leak: number, z: number, slope: number, count: number): void;
 }
 
 const PAGE = 65536;
@@ -137,6 +139,8 @@ const READY = 3; // 1 once the worker has instantiated the module
 const JOB = 4; // kind (0 dgemm, 1 sgemm), then the 13 integer arguments of the kernel
 const ALPHA = 12; // Float64 index within the slot (byte 96)
 const BETA = 13;
+const ACTIVATION = 17; // activation kind to run on the job's rows of C afterwards (-1 none), slope pointer, count
+const LEAK = 14; // Float64 index within the slot (byte 112)
 
 /** Runs in each worker (an eval'd CommonJS script, so it works from src/ and dist/ alike). */
 const WORKER_SOURCE = `
@@ -159,6 +163,12 @@ for (;;) {
       ints[j + 1], ints[j + 2], ints[j + 3], ints[j + 4], ints[j + 5], floats[${ALPHA}],
       ints[j + 6], ints[j + 7], ints[j + 8], ints[j + 9], floats[${BETA}], ints[j + 10], ints[j + 11], ints[j + 12],
     );
+    const act = ${ACTIVATION};
+    if (ints[act] >= 0) {
+      (ints[j] === 0 ? kernels.dactivation : kernels.sactivation)(
+        ints[act], floats[${LEAK}], ints[j + 10], ints[act + 1], ints[act + 2],
+      );
+    }
   } catch {
     status = 1;
   }
@@ -276,7 +286,34 @@ function heapFor(buffer: ArrayBufferLike, double: boolean): FloatArray {
 /** heap[at … at+length) ← source[0 … length): one memcpy when the source is exactly that long. */
 function copyIn(heap: FloatArray, at: number, source: FloatArray, length: number): void {
   if (source.length === length) heap.set(source, at);
-  else for (let i = 0; i < length; i++) heap[at + i] = source[i];
+  else copyRange(source, 0, heap, at, length);
+}
+
+/**
+ * dst[to … to+length) ← src[from … from+length) without creating a view. The element loop is
+ * dispatched to one function per pair of array types, so that each loop stays monomorphic: a loop
+ * that has seen both Float64Array and Float32Array runs several times slower in V8 (~7 ns per
+ * element against ~1).
+ */
+function copyRange(src: FloatArray, from: number, dst: FloatArray, to: number, length: number): void {
+  if (src instanceof Float64Array) {
+    if (dst instanceof Float64Array) copy64to64(src, from, dst, to, length);
+    else copy64to32(src, from, dst, to, length);
+  } else if (dst instanceof Float64Array) copy32to64(src, from, dst, to, length);
+  else copy32to32(src, from, dst, to, length);
+}
+
+function copy64to64(src: Float64Array, from: number, dst: Float64Array, to: number, length: number): void {
+  for (let i = 0; i < length; i++) dst[to + i] = src[from + i];
+}
+function copy64to32(src: Float64Array, from: number, dst: Float32Array, to: number, length: number): void {
+  for (let i = 0; i < length; i++) dst[to + i] = src[from + i];
+}
+function copy32to64(src: Float32Array, from: number, dst: Float64Array, to: number, length: number): void {
+  for (let i = 0; i < length; i++) dst[to + i] = src[from + i];
+}
+function copy32to32(src: Float32Array, from: number, dst: Float32Array, to: number, length: number): void {
+  for (let i = 0; i < length; i++) dst[to + i] = src[from + i];
 }
 
 /** Worker slots of one call and their posted sequence numbers (preallocated: no per-call arrays). */
@@ -305,6 +342,99 @@ export function wasmGemm(
   c: FloatArray,
   threads: 'auto' | 'single' = 'auto',
 ): void {
+  runGemm(transA, transB, m, n, k, alpha, a, b, beta, c, undefined, -1, 0, threads);
+}
+
+/**
+ * C ← σ(alpha·op(A)·op(B)) and slope ← σ'(same) (m×n each), with the activation pass run in the
+ * WASM memory on C right after the product, by each thread on its own rows, so C is copied out once
+ * and never passes through a TypeScript loop. `kind` 0 is ReLU / leaky ReLU (σ'(z) = 1 for z > 0,
+ * else `leak`), 1 linear. The caller makes sure C and slope have the precision the product is
+ * computed in (see `gemmActivation` in ../activation.ts).
+ */
+export function wasmGemmActivation(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  c: FloatArray,
+  slope: FloatArray,
+  kind: number,
+  leak: number,
+  threads: 'auto' | 'single' = 'auto',
+): void {
+  runGemm(transA, transB, m, n, k, alpha, a, b, 0, c, slope, kind, leak, threads);
+}
+
+/** The standalone activation pass (z ← σ(z), slope ← σ'(z) over `count` elements) on the WASM kernels. */
+export function wasmActivation(kind: number, leak: number, z: FloatArray, slope: FloatArray, count: number): void {
+  const engine = getEngine();
+  const { memory, kernels, operands } = engine;
+  const double = z instanceof Float64Array;
+  const size = double ? 8 : 4;
+  const zOffset = operands;
+  const sOffset = alignUp(zOffset + count * size);
+  ensureMemory(memory, alignUp(sOffset + count * size));
+  const heap = heapFor(memory.buffer, double);
+  copyIn(heap, zOffset / size, z, count);
+  (double ? kernels.dactivation : kernels.sactivation)(kind, leak, zOffset, sOffset, count);
+  copyOut(heap, zOffset / size, z, count);
+  copyOut(heap, sOffset / size, slope, count);
+}
+
+/**
+ * Views of the heap that copies out of it use, kept while the memory's buffer stays the same: a
+ * few recent (offset, length, type) windows, so that calls of recurring shapes (a model
+ * alternating between a handful of products) create no objects, and `target.set(view)` is a
+ * memcpy (or a converting copy), several times faster than an element loop over the shared heap.
+ */
+const OUT_VIEWS = 8;
+const outViews: (FloatArray | undefined)[] = new Array<FloatArray | undefined>(OUT_VIEWS).fill(undefined);
+let outViewNext = 0;
+
+/** target[0 … length) ← heap[at … at+length), through a cached view of that window. */
+function copyOut(heap: FloatArray, at: number, target: FloatArray, length: number): void {
+  const byteOffset = at * heap.BYTES_PER_ELEMENT;
+  const double = heap instanceof Float64Array;
+  for (let v = 0; v < OUT_VIEWS; v++) {
+    const view = outViews[v];
+    if (
+      view !== undefined &&
+      view.buffer === heap.buffer &&
+      view.length === length &&
+      view.byteOffset === byteOffset &&
+      view instanceof Float64Array === double
+    ) {
+      target.set(view);
+      return;
+    }
+  }
+  const view = heap.subarray(at, at + length);
+  outViews[outViewNext] = view;
+  outViewNext = (outViewNext + 1) % OUT_VIEWS;
+  target.set(view);
+}
+
+function runGemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  beta: number,
+  c: FloatArray,
+  slope: FloatArray | undefined,
+  kind: number,
+  leak: number,
+  threads: 'auto' | 'single',
+): void {
   const engine = getEngine();
   const { memory, kernels, operands, workspace } = engine;
   const double = a instanceof Float64Array || b instanceof Float64Array || c instanceof Float64Array;
@@ -312,7 +442,9 @@ export function wasmGemm(
   const aOffset = operands;
   const bOffset = alignUp(aOffset + m * k * size);
   const cOffset = alignUp(bOffset + k * n * size);
-  const end = alignUp(cOffset + m * n * size);
+  const sOffset = alignUp(cOffset + m * n * size);
+  const end = slope ? alignUp(sOffset + m * n * size) : sOffset;
+  const act = slope ? kind : -1;
 
   // Rows of C per thread, in whole tiles; the workers that are ready take the later row blocks.
   let slotCount = 0;
@@ -363,8 +495,12 @@ export function wasmGemm(
       job[11] = n;
       job[12] = end + index * workspaceBytes;
       for (let f = 0; f < job.length; f++) ints[base + JOB + f] = job[f];
+      ints[base + ACTIVATION] = act;
+      ints[base + ACTIVATION + 1] = sOffset + i0 * n * size;
+      ints[base + ACTIVATION + 2] = rows * n;
       floats[slot * (SLOT_BYTES / 8) + ALPHA] = alpha;
       floats[slot * (SLOT_BYTES / 8) + BETA] = beta;
+      floats[slot * (SLOT_BYTES / 8) + LEAK] = leak;
       const seq = (ints[base + SEQ] + 1) | 0;
       Atomics.store(ints, base + SEQ, seq);
       Atomics.notify(ints, base + SEQ);
@@ -373,8 +509,10 @@ export function wasmGemm(
     }
   }
 
+  const own = Math.min(rowsPerThread, m);
   const run = double ? kernels.dgemm : kernels.sgemm;
-  run(tA, tB, Math.min(rowsPerThread, m), n, k, alpha, aOffset, lda, bOffset, ldb, beta, cOffset, n, workspace);
+  run(tA, tB, own, n, k, alpha, aOffset, lda, bOffset, ldb, beta, cOffset, n, workspace);
+  if (act >= 0) (double ? kernels.dactivation : kernels.sactivation)(act, leak, cOffset, sOffset, own * n);
 
   if (current) {
     const { ints } = current;
@@ -389,7 +527,6 @@ export function wasmGemm(
     }
     if (failed) throw new Error('wasm kernels: a gemm worker thread failed');
   }
-  // The heap is shared and may be larger than C: copy element by element (no view object needed).
-  const count = m * n;
-  for (let i = 0; i < count; i++) c[i] = heap[cAt + i];
+  copyOut(heap, cAt, c, m * n);
+  if (slope) copyOut(heap, sOffset / size, slope, m * n);
 }
