@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { allFinite, axpy, copy, dot, gemm, gemv, norm2, scale, sumOfSquares } from './blas.js';
-import { allocate, type FloatArray, type Precision } from './float-array.js';
+import type { Precision } from './float-array.js';
 import { Rng } from './rng.js';
+import { expectWithinBound, naiveGemm, randomArray as random } from '../test/gemm-oracle.js';
 
 /*
  * Tolerances: every result is compared with a float64 reference computed from the same (already
@@ -25,55 +26,6 @@ const SHAPES: [number, number, number][] = [
 const ALPHAS = [1, -0.5, 0, 2.25];
 const BETAS = [0, 1, -1.5];
 
-function random(rng: Rng, precision: Precision, length: number): FloatArray {
-  const out = allocate(precision, length);
-  rng.fillNormal(out);
-  return out;
-}
-
-/** Plain triple loop on explicit indices, with the magnitudes needed for the error bound. */
-function naiveGemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: FloatArray,
-  b: FloatArray,
-  beta: number,
-  c: FloatArray,
-): { value: Float64Array; magnitude: Float64Array } {
-  const value = new Float64Array(m * n);
-  const magnitude = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      let abs = 0;
-      for (let p = 0; p < k; p++) {
-        const x = transA ? a[p * m + i] : a[i * k + p];
-        const y = transB ? b[j * k + p] : b[p * n + j];
-        sum += x * y;
-        abs += Math.abs(x * y);
-      }
-      const previous = beta === 0 ? 0 : beta * c[i * n + j];
-      value[i * n + j] = alpha * sum + previous;
-      magnitude[i * n + j] = Math.abs(alpha) * abs + Math.abs(previous);
-    }
-  }
-  return { value, magnitude };
-}
-
-function expectClose(got: FloatArray, want: Float64Array, magnitude: Float64Array, bound: number): void {
-  expect(got.length).toBeGreaterThanOrEqual(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const error = Math.abs(got[i] - want[i]);
-    if (!(error <= bound * magnitude[i])) {
-      throw new Error(`element ${i}: got ${got[i]}, want ${want[i]}, error ${error} > ${bound * magnitude[i]}`);
-    }
-  }
-}
-
 describe('gemm', () => {
   const rng = new Rng(1);
   const shapes: [number, number, number][] = [...SHAPES];
@@ -93,7 +45,7 @@ describe('gemm', () => {
                 if (beta === 0) c.fill(Number.NaN);
                 const want = naiveGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
                 gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-                expectClose(c, want.value, want.magnitude, EPSILON[precision] * (k + 2));
+                expectWithinBound(c, want.value, want.magnitude, EPSILON[precision] * (k + 2));
               }
             }
           }
@@ -160,7 +112,7 @@ describe('gemv', () => {
                 ? naiveGemm(true, false, n, 1, m, alpha, a, x, beta, y)
                 : naiveGemm(false, false, m, 1, n, alpha, a, x, beta, y);
               gemv(trans, m, n, alpha, a, x, beta, y);
-              expectClose(y, want.value, want.magnitude, EPSILON[precision] * ((trans ? m : n) + 2));
+              expectWithinBound(y, want.value, want.magnitude, EPSILON[precision] * ((trans ? m : n) + 2));
             }
           }
         }

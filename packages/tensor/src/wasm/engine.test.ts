@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GEMM_WASM_MIN_WORK, gemm, gemmUsesWasm, referenceGemm } from '../blas.js';
-import { allocate, type FloatArray, type Precision } from '../float-array.js';
+import type { Precision } from '../float-array.js';
 import { Rng } from '../rng.js';
 import { wasmGemm, wasmKernelsAvailable } from './engine.js';
+import { expectWithinBound, naiveGemm, randomArray as random } from '../../test/gemm-oracle.js';
 
 /*
  * The WASM kernels against the TypeScript reference. Both are compared with a float64 triple loop
@@ -41,54 +42,6 @@ const COEFFICIENTS: [number, number][] = [
   [2.5, -1.25],
 ];
 
-function random(rng: Rng, precision: Precision, length: number): FloatArray {
-  const out = allocate(precision, length);
-  rng.fillNormal(out);
-  return out;
-}
-
-/** Exact-ish product in float64 with the magnitudes Σ|terms| for the error bound. */
-function naiveGemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: FloatArray,
-  b: FloatArray,
-  beta: number,
-  c: FloatArray,
-): { value: Float64Array; magnitude: Float64Array } {
-  const value = new Float64Array(m * n);
-  const magnitude = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      let abs = 0;
-      for (let p = 0; p < k; p++) {
-        const x = transA ? a[p * m + i] : a[i * k + p];
-        const y = transB ? b[j * k + p] : b[p * n + j];
-        sum += x * y;
-        abs += Math.abs(x * y);
-      }
-      const previous = beta === 0 ? 0 : beta * c[i * n + j];
-      value[i * n + j] = alpha * sum + previous;
-      magnitude[i * n + j] = Math.abs(alpha) * abs + Math.abs(previous);
-    }
-  }
-  return { value, magnitude };
-}
-
-function expectClose(label: string, got: FloatArray, want: Float64Array, magnitude: Float64Array, bound: number): void {
-  for (let i = 0; i < want.length; i++) {
-    const error = Math.abs(got[i] - want[i]);
-    if (!(error <= bound * magnitude[i])) {
-      throw new Error(`${label} element ${i}: got ${got[i]}, want ${want[i]}, error ${error} > ${bound * magnitude[i]}`);
-    }
-  }
-}
-
 describe('wasm gemm kernels', () => {
   it('are available on Node 20 (WASM SIMD and shared memory)', () => {
     expect(wasmKernelsAvailable()).toBe(true);
@@ -113,8 +66,8 @@ describe('wasm gemm kernels', () => {
               referenceGemm(transA, transB, m, n, k, alpha, a, b, beta, reference);
               const bound = EPSILON[precision] * (k + 4);
               const label = `${m}×${n}×${k} alpha=${alpha} beta=${beta}`;
-              expectClose(`wasm ${label}`, fast, want.value, want.magnitude, bound);
-              expectClose(`reference ${label}`, reference, want.value, want.magnitude, bound);
+              expectWithinBound(fast, want.value, want.magnitude, bound, `wasm ${label}`);
+              expectWithinBound(reference, want.value, want.magnitude, bound, `reference ${label}`);
             }
           }
         });
@@ -162,7 +115,7 @@ describe('wasm gemm kernels', () => {
     const want = naiveGemm(false, true, m, n, k, 1.5, a, b, -1, c);
     wasmGemm(false, true, m, n, k, 1.5, a, b, -1, c);
     // float64 sums, then one rounding to float32.
-    expectClose('mixed', c, want.value, want.magnitude, 2 ** -24 + EPSILON.float64 * (k + 4));
+    expectWithinBound(c, want.value, want.magnitude, 2 ** -24 + EPSILON.float64 * (k + 4), 'mixed');
   });
 
   it('grows its memory for large operands and stays correct afterwards', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gemm, referenceGemm } from '../blas.js';
-import { allocate, type FloatArray, type Precision } from '../float-array.js';
 import { Rng } from '../rng.js';
 import { GEMM_THREADS_MIN_WORK, startGemmThreads, stopGemmThreads, wasmGemm } from './engine.js';
+import { randomArray as random } from '../../test/gemm-oracle.js';
 
 /*
  * The threaded path splits C's rows between the caller and the workers; every row is computed by
@@ -21,12 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopGemmThreads();
 });
-
-function random(rng: Rng, precision: Precision, length: number): FloatArray {
-  const out = allocate(precision, length);
-  rng.fillNormal(out);
-  return out;
-}
 
 describe('threaded wasm gemm', () => {
   it('starts the requested threads', () => {
