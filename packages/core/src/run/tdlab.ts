@@ -10,7 +10,8 @@ import { ContributionRegistry } from '../plugin/contribution-registry.js';
 import type { TdlabPlugin } from '../plugin/tdlab-plugin.js';
 import type { Probe } from '../probe/probe.js';
 import type { Sink } from '../sink/sink.js';
-import type { ResolvedPart, ValidatedStudy } from '../spec/validate-study.js';
+import { createPart } from '../spec/create-part.js';
+import type { ValidatedStudy } from '../spec/validate-study.js';
 import { validateStudy } from '../spec/validate-study.js';
 import type { MetricRecord } from '../stream/metric-record.js';
 import type { StepEvent } from '../stream/step-event.js';
@@ -82,7 +83,7 @@ export class Tdlab {
     const study = this.validate(spec, options.source);
     const parts = this.prepare(study, options);
     const { context, trainer } = parts;
-    const sinks: Sink[] = [...study.sinks.map((part) => this.create<Sink>(part, context)), ...(options.extraSinks ?? [])];
+    const sinks: Sink[] = [...study.sinks.map((part) => createPart<Sink>(part, context)), ...(options.extraSinks ?? [])];
     const tracker = new SummaryTracker(context.runId, study.spec.name, trainer.loss.convention, trainer.baseLr);
     if (options.outDir) {
       await mkdir(options.outDir, { recursive: true });
@@ -157,7 +158,7 @@ export class Tdlab {
     child.bind(MetricBoardToken).toConstantValue(board);
     child.bind(TrainingRun).toSelf();
     const trainer = child.get(TrainingRun);
-    const probes = study.probes.map((part) => this.create<Probe>(part, { ...context, every: part.section.every ?? 1 }));
+    const probes = study.probes.map((part) => createPart<Probe>(part, { ...context, every: part.section.every ?? 1 }));
     return { context, trainer, board, probes };
   }
 
@@ -196,10 +197,6 @@ export class Tdlab {
         if (item.kind === 'record') board.record(item.record);
       }),
     );
-  }
-
-  private create<T>(part: ResolvedPart, context: object): T {
-    return (part.entry.contribution as unknown as { create(options: object, context: object): T }).create(part.options, context);
   }
 }
 

@@ -13,6 +13,7 @@ import type { DataSet } from '../data/data-set.js';
 import type { Loss } from '../loss/loss.js';
 import type { DifferentiableModel } from '../model/differentiable-model.js';
 import { readInitialParameters } from '../model/read-initial-parameters.js';
+import { createPart } from '../spec/create-part.js';
 import { StudySpecError } from '../spec/study-spec-error.js';
 import { LossMatchedNtk } from '../ntk/loss-matched-ntk.js';
 import type { Optimizer } from '../optimizer/optimizer.js';
@@ -49,12 +50,7 @@ export class TrainingRun {
     @inject(ValidatedStudyToken) readonly study: ValidatedStudy,
     @inject(MetricBoardToken) private readonly board: MetricBoard,
   ) {
-    const create = <C>(part: ValidatedStudy['data'], extra: object = {}): C =>
-      (part.entry.contribution as unknown as { create(options: object, context: object): C }).create(part.options, {
-        ...context,
-        ...extra,
-        rng: context.rng,
-      });
+    const create = <C>(part: ValidatedStudy['data'], extra: object = {}): C => createPart<C>(part, { ...context, ...extra });
     this.data = create<ReturnType<DataSetContribution['create']>>(study.data);
     this.model = create<ReturnType<ModelContribution['create']>>(study.model, { inputDim: this.data.inputDim });
     this.loss = create<ReturnType<LossContribution['create']>>(study.loss);
