@@ -1,9 +1,10 @@
 export { activationPass, gemmActivation, referenceActivationPass } from './activation.js';
 export type { PiecewiseLinearActivation } from './activation.js';
 export { allocate } from './float-array.js';
+export { KernelWorkspace } from './kernel-workspace.js';
 export type { FloatArray, Precision } from './float-array.js';
 export { allFinite, axpy, copy, dot, gemm, gemv, norm2, scale, sumOfSquares } from './blas.js';
-export { startGemmThreads, stopGemmThreads } from './wasm/engine.js';
+export { isResident, startGemmThreads, stopGemmThreads } from './wasm/engine.js';
 export { Rng } from './rng.js';
 export { symmetricEigen } from './symmetric-eigen.js';
 export type { EigenDecomposition } from './symmetric-eigen.js';

@@ -1,5 +1,5 @@
 import type { Inputs } from '@tdlab/core';
-import { allocate, type FloatArray, type Precision } from '@tdlab/tensor';
+import { allocate, type FloatArray, type KernelWorkspace, type Precision } from '@tdlab/tensor';
 
 /**
  * A fixed number of n×width scratch matrices that grow (never shrink) to the largest batch seen,
@@ -13,13 +13,18 @@ export class BatchScratch {
     private readonly precision: Precision,
     private readonly width: number,
     private readonly count: number,
+    /** Where the matrices live: a model's KernelWorkspace keeps them in the gemm kernels' memory. */
+    private readonly workspace?: KernelWorkspace,
   ) {}
 
   /** The scratch matrices, each holding at least n·width elements. */
   ensure(n: number): readonly FloatArray[] {
     if (n > this.capacity || this.buffers.length === 0) {
+      for (const buffer of this.buffers) this.workspace?.free(buffer);
       this.buffers.length = 0;
-      for (let i = 0; i < this.count; i++) this.buffers.push(allocate(this.precision, n * this.width));
+      for (let i = 0; i < this.count; i++) {
+        this.buffers.push(this.workspace ? this.workspace.allocate(this.precision, n * this.width) : allocate(this.precision, n * this.width));
+      }
       this.capacity = n;
     }
     return this.buffers;

@@ -1,5 +1,5 @@
 import type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from '@tdlab/core';
-import { allocate, type FloatArray, gemm, gemmActivation, type Precision, type Rng } from '@tdlab/tensor';
+import { type FloatArray, gemm, gemmActivation, KernelWorkspace, type Precision, type Rng } from '@tdlab/tensor';
 import { Activation, type ActivationName } from './activation.js';
 import { BatchScratch, checkInputs, checkLength } from './internal.js';
 
@@ -91,6 +91,7 @@ export class TwoLayerModel implements DifferentiableModel {
   /** Which of params and x were float64 (the gemm may dispatch on the array types). */
   private cachedKinds = 0;
   private linearization: TwoLayerLinearization | undefined;
+  private readonly workspace = new KernelWorkspace();
 
   constructor(options: TwoLayerModelOptions) {
     const { width, inputDim } = options;
@@ -114,9 +115,11 @@ export class TwoLayerModel implements DifferentiableModel {
     this.twiceJointScale = 2 * this.jointScale;
     this.curved = !this.activation.piecewiseLinear;
     this.precision = options.precision ?? 'float64';
-    this.scratch = new BatchScratch(this.precision, width, this.curved ? 3 : 2);
-    this.narrow = new BatchScratch(this.precision, inputDim, 1);
-    this.wide = allocate(this.precision, width * inputDim);
+    // The n×m and m×d matrices every product passes to gemm live in the kernels' memory, so the
+    // products use them in place (no copy in or out per call).
+    this.scratch = new BatchScratch(this.precision, width, this.curved ? 3 : 2, this.workspace);
+    this.narrow = new BatchScratch(this.precision, inputDim, 1, this.workspace);
+    this.wide = this.workspace.allocate(this.precision, width * inputDim);
     this.columns = new Float64Array(width);
     this.cachedU = new Float64Array(width * inputDim);
     this.cachedInputs = new BatchScratch('float64', inputDim, 1);
@@ -280,7 +283,7 @@ export class TwoLayerModel implements DifferentiableModel {
       theta: new Float64Array(p),
       inputs: new BatchScratch('float64', this.inputDim, 1),
       // σ'(Z), then σ(Z) for a curved activation.
-      matrices: new BatchScratch(this.precision, this.width, this.curved ? 2 : 1),
+      matrices: new BatchScratch(this.precision, this.width, this.curved ? 2 : 1, this.workspace),
       linear: {
         jvp: (tangent: FloatArray, out: FloatArray): void => {
           checkLength(NAME, 'tangent', tangent, p);
@@ -297,6 +300,11 @@ export class TwoLayerModel implements DifferentiableModel {
       },
     };
     return lin;
+  }
+
+  /** Returns the model's scratch memory to the kernels; the model must not be used afterwards. */
+  dispose(): void {
+    this.workspace.release();
   }
 
   private check(params: FloatArray, inputs: Inputs): void {

@@ -56,4 +56,9 @@ export interface DifferentiableModel {
    * jvp/vjp; callers use it only while `params` and `inputs` stay unchanged.
    */
   linearize?(params: FloatArray, inputs: Inputs): LinearizedModel;
+  /**
+   * Optional: frees what the model holds outside the JavaScript heap (buffers in the WASM kernels'
+   * memory). The trainer calls it once the run's stream has ended; the model is not used afterwards.
+   */
+  dispose?(): void;
 }

@@ -179,6 +179,8 @@ export class TrainingRun {
       handle = setImmediate(tick);
       return () => {
         if (handle) clearImmediate(handle);
+        // A trainer runs once (Tdlab builds one per subscription), so the model can be freed here.
+        model.dispose?.();
       };
     });
   }

@@ -1,16 +1,20 @@
 import type { FloatArray } from '../float-array.js';
+import { Arena } from './arena.js';
 import { KERNELS_WASM_BASE64, MAXIMUM_PAGES } from './kernels.generated.js';
 
 /*
  * The WebAssembly side of the kernels: one lazily instantiated module over one shared linear
- * memory. A call copies its operands into the memory, runs the kernel there and copies the result
- * out; for the sizes that are dispatched here those O(mk + kn + mn) copies are small next to the
- * O(mnk) arithmetic.
+ * memory. Operands that live in that memory already (arrays from a `KernelWorkspace`) are used in
+ * place; the others are copied into a staging area, and a result that does not live there is
+ * copied out. The copies are O(mk + kn + mn) against O(mnk) arithmetic, but for the thin products
+ * of a model (a 512×4096 activation matrix against a 4096×64 one) they are a sizeable share, which
+ * is what resident buffers remove.
  *
  * Memory layout (byte offsets): [0, RESERVED) belongs to the compiled module (AssemblyScript's
- * static area, empty today), then the kernels' scratch workspace (packed panels), then the
- * operands of the current call. The memory is shared (SharedArrayBuffer-backed) with a fixed
- * maximum, so growing it never detaches existing views and worker threads can use it too.
+ * static area, empty today), then the calling thread's scratch workspace (packed panels), then an
+ * `Arena` holding the staging area, the worker threads' workspaces and the resident buffers. The
+ * memory is shared (SharedArrayBuffer-backed) with a fixed maximum, so growing it never detaches
+ * existing views and worker threads can use it too.
  *
  * Threads: a large product is split by rows of C between the calling thread and a small pool of
  * worker_threads (one per extra core) that run the same module on the same memory. The API stays
@@ -58,10 +62,14 @@ interface Engine {
   module: object;
   memory: WasmMemory;
   kernels: KernelExports;
-  /** First byte after the calling thread's workspace: operands are laid out from here. */
-  operands: number;
-  /** The calling thread's workspace; each worker's is laid out after the operands of a call. */
+  /** The calling thread's workspace (packed panels). */
   workspace: number;
+  /** Everything above the workspace: staging area, worker workspaces, resident buffers. */
+  arena: Arena;
+  /** Where operands that are not resident are copied: grown (moved) when a call needs more. */
+  staging: { offset: number; bytes: number };
+  /** The worker threads' workspaces, one after the other (allocated when the pool starts). */
+  workerWorkspaces: number;
 }
 
 let engine: Engine | undefined;
@@ -111,8 +119,61 @@ function createEngine(): Engine {
   const instance = new wasm.Instance(module, { env: { memory } });
   const kernels = instance.exports as unknown as KernelExports;
   const workspace = RESERVED;
-  const operands = alignUp(workspace + kernels.workspaceBytes());
-  return { module, memory, kernels, operands, workspace };
+  const arena = new Arena(alignUp(workspace + kernels.workspaceBytes()), ALIGN, (bytes) => ensureMemory(memory, bytes));
+  return { module, memory, kernels, workspace, arena, staging: { offset: 0, bytes: 0 }, workerWorkspaces: 0 };
+}
+
+/** The staging area's offset, after making it hold at least `bytes` (growing by half again when it grows). */
+function stage(engine: Engine, bytes: number): number {
+  const { staging, arena } = engine;
+  if (bytes > staging.bytes) {
+    if (staging.bytes > 0) arena.release(staging.offset);
+    staging.bytes = alignUp(Math.max(bytes, staging.bytes * 1.5));
+    staging.offset = arena.allocate(staging.bytes);
+  }
+  return staging.offset;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resident buffers
+
+/** The buffers the memory has handed out (a grown shared memory hands out a new buffer object). */
+const memoryBuffers = new WeakSet<ArrayBufferLike>();
+
+function currentBuffer(memory: WasmMemory): ArrayBufferLike {
+  const buffer = memory.buffer;
+  memoryBuffers.add(buffer);
+  return buffer;
+}
+
+/**
+ * A zero-filled array of `length` elements inside the kernels' memory, which gemm reads and writes
+ * in place; undefined where the WASM kernels are not available. Freed with `releaseResident`.
+ */
+export function allocateResident(double: boolean, length: number): FloatArray | undefined {
+  if (!wasmKernelsAvailable()) return undefined;
+  const { arena, memory } = engine as Engine;
+  const size = double ? 8 : 4;
+  const offset = arena.allocate(Math.max(1, length) * size);
+  const buffer = currentBuffer(memory);
+  const array = double ? new Float64Array(buffer, offset, length) : new Float32Array(buffer, offset, length);
+  array.fill(0);
+  return array;
+}
+
+/** Returns an array from `allocateResident` to the arena. */
+export function releaseResident(array: FloatArray): void {
+  (engine as Engine).arena.release(array.byteOffset);
+}
+
+/** Whether `array` lives in the kernels' memory (so gemm can use it in place). */
+export function isResident(array: FloatArray): boolean {
+  return memoryBuffers.has(array.buffer);
+}
+
+/** The byte offset of `array` in the kernels' memory if it lives there with the element size of the product, else -1. */
+function residentOffset(array: FloatArray, double: boolean): number {
+  return memoryBuffers.has(array.buffer) && array instanceof Float64Array === double ? array.byteOffset : -1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,6 +267,7 @@ function getPool(engine: Engine): Pool | undefined {
   }
   const control = new SharedArrayBuffer(extra * SLOT_BYTES);
   const workers: Pool['workers'] = [];
+  if (engine.workerWorkspaces === 0) engine.workerWorkspaces = engine.arena.allocate(extra * alignUp(engine.kernels.workspaceBytes()));
   try {
     for (let slot = 0; slot < extra; slot++) {
       const worker = new threads.Worker(WORKER_SOURCE, {
@@ -276,6 +338,7 @@ let heap32: Float32Array = new Float32Array(0);
 
 function heapFor(buffer: ArrayBufferLike, double: boolean): FloatArray {
   if (buffer !== heapBuffer) {
+    memoryBuffers.add(buffer);
     heapBuffer = buffer;
     heap64 = new Float64Array(buffer);
     heap32 = new Float32Array(buffer);
@@ -373,17 +436,20 @@ export function wasmGemmActivation(
 /** The standalone activation pass (z ← σ(z), slope ← σ'(z) over `count` elements) on the WASM kernels. */
 export function wasmActivation(kind: number, leak: number, z: FloatArray, slope: FloatArray, count: number): void {
   const engine = getEngine();
-  const { memory, kernels, operands } = engine;
+  const { memory, kernels } = engine;
   const double = z instanceof Float64Array;
   const size = double ? 8 : 4;
-  const zOffset = operands;
-  const sOffset = alignUp(zOffset + count * size);
-  ensureMemory(memory, alignUp(sOffset + count * size));
+  const zResident = residentOffset(z, double);
+  const sResident = residentOffset(slope, double);
+  const zBytes = zResident < 0 ? alignUp(count * size) : 0;
+  const base = stage(engine, zBytes + (sResident < 0 ? alignUp(count * size) : 0));
+  const zOffset = zResident < 0 ? base : zResident;
+  const sOffset = sResident < 0 ? base + zBytes : sResident;
   const heap = heapFor(memory.buffer, double);
-  copyIn(heap, zOffset / size, z, count);
+  if (zResident < 0) copyIn(heap, zOffset / size, z, count);
   (double ? kernels.dactivation : kernels.sactivation)(kind, leak, zOffset, sOffset, count);
-  copyOut(heap, zOffset / size, z, count);
-  copyOut(heap, sOffset / size, slope, count);
+  if (zResident < 0) copyOut(heap, zOffset / size, z, count);
+  if (sResident < 0) copyOut(heap, sOffset / size, slope, count);
 }
 
 /**
@@ -436,14 +502,23 @@ function runGemm(
   threads: 'auto' | 'single',
 ): void {
   const engine = getEngine();
-  const { memory, kernels, operands, workspace } = engine;
+  const { memory, kernels, workspace } = engine;
   const double = a instanceof Float64Array || b instanceof Float64Array || c instanceof Float64Array;
   const size = double ? 8 : 4;
-  const aOffset = operands;
-  const bOffset = alignUp(aOffset + m * k * size);
-  const cOffset = alignUp(bOffset + k * n * size);
-  const sOffset = alignUp(cOffset + m * n * size);
-  const end = slope ? alignUp(sOffset + m * n * size) : sOffset;
+  // Resident operands are used in place; the others get a slot in the staging area.
+  const aResident = residentOffset(a, double);
+  const bResident = residentOffset(b, double);
+  const cResident = residentOffset(c, double);
+  const sResident = slope ? residentOffset(slope, double) : 0;
+  const aBytes = aResident < 0 ? alignUp(m * k * size) : 0;
+  const bBytes = bResident < 0 ? alignUp(k * n * size) : 0;
+  const cBytes = cResident < 0 ? alignUp(m * n * size) : 0;
+  const sBytes = sResident < 0 ? alignUp(m * n * size) : 0;
+  const base = aBytes + bBytes + cBytes + sBytes > 0 ? stage(engine, aBytes + bBytes + cBytes + sBytes) : 0;
+  const aOffset = aResident < 0 ? base : aResident;
+  const bOffset = bResident < 0 ? base + aBytes : bResident;
+  const cOffset = cResident < 0 ? base + aBytes + bBytes : cResident;
+  const sOffset = sResident < 0 ? base + aBytes + bBytes + cBytes : sResident;
   const act = slope ? kind : -1;
 
   // Rows of C per thread, in whole tiles; the workers that are ready take the later row blocks.
@@ -458,13 +533,12 @@ function runGemm(
   const rowsPerThread = Math.ceil(m / (slotCount + 1) / ROW_QUANTUM) * ROW_QUANTUM;
   const workspaceBytes = alignUp(kernels.workspaceBytes());
 
-  ensureMemory(memory, end + slotCount * workspaceBytes);
   const heap = heapFor(memory.buffer, double);
-  copyIn(heap, aOffset / size, a, m * k);
-  copyIn(heap, bOffset / size, b, k * n);
+  if (aResident < 0) copyIn(heap, aOffset / size, a, m * k);
+  if (bResident < 0) copyIn(heap, bOffset / size, b, k * n);
   const cAt = cOffset / size;
   // beta = 0 makes the kernel overwrite C, so its old contents need not be copied in.
-  if (beta !== 0) copyIn(heap, cAt, c, m * n);
+  if (beta !== 0 && cResident < 0) copyIn(heap, cAt, c, m * n);
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   const tA = transA ? 1 : 0;
@@ -493,7 +567,7 @@ function runGemm(
       job[9] = ldb;
       job[10] = cOffset + i0 * n * size;
       job[11] = n;
-      job[12] = end + index * workspaceBytes;
+      job[12] = engine.workerWorkspaces + slot * workspaceBytes;
       for (let f = 0; f < job.length; f++) ints[base + JOB + f] = job[f];
       ints[base + ACTIVATION] = act;
       ints[base + ACTIVATION + 1] = sOffset + i0 * n * size;
@@ -527,6 +601,6 @@ function runGemm(
     }
     if (failed) throw new Error('wasm kernels: a gemm worker thread failed');
   }
-  copyOut(heap, cAt, c, m * n);
-  if (slope) copyOut(heap, sOffset / size, slope, m * n);
+  if (cResident < 0) copyOut(heap, cAt, c, m * n);
+  if (slope && sResident < 0) copyOut(heap, sOffset / size, slope, m * n);
 }
