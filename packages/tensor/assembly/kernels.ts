@@ -61,25 +61,30 @@ function dscale(m: i32, n: i32, beta: f64, c: usize, ldc: i32): void {
 
 /** Packs op(A)[0..mc)[0..kc) (element (i,p) at src[i*rs + p*cs]) times alpha into MR-row panels. */
 function dpackA(mc: i32, kc: i32, src: usize, rs: i32, cs: i32, alpha: f64, dst: usize): void {
-  const va = f64x2.splat(alpha);
-  for (let ir = 0; ir < mc; ir += D_MR) {
-    const rows = min(D_MR, mc - ir);
-    const panel = dst + (<usize>(ir * kc) << 3);
-    if (rows == D_MR && rs == 1) {
-      // op(A) = Aᵀ: the panel's MR values at depth p are contiguous in A (one row of A), and the
-      // panel stores them contiguously too, so each depth is two vector loads. Walking one row
-      // (column of op(A)) at a time instead would touch a new cache line for every element.
-      let from = src + (<usize>ir << 3);
-      let out = panel;
-      const step = <usize>cs << 3;
-      for (let p = 0; p < kc; p++) {
+  let ir = 0;
+  if (rs == 1) {
+    // op(A) = Aᵀ: depth p of op(A) is row p of A, contiguous over the block's rows. Walk A row by
+    // row (sequential reads the prefetcher follows) and deal each row's values out to the MR-row
+    // panels; walking a panel at a time would read one value per cache line with a stride of a
+    // whole row of A, which the hardware prefetcher does not follow.
+    const va = f64x2.splat(alpha);
+    const full = mc - mc % D_MR;
+    const panelBytes = <usize>(kc * D_MR) << 3;
+    for (let p = 0; p < kc; p++) {
+      let from = src + (<usize>(p * cs) << 3);
+      let out = dst + (<usize>(p * D_MR) << 3);
+      for (let i = 0; i < full; i += D_MR) {
         v128.store(out, f64x2.mul(va, v128.load(from)));
         v128.store(out, f64x2.mul(va, v128.load(from, 16)), 16);
-        from += step;
-        out += <usize>(D_MR << 3);
+        from += <usize>(D_MR << 3);
+        out += panelBytes;
       }
-      continue;
     }
+    ir = full;
+  }
+  for (; ir < mc; ir += D_MR) {
+    const rows = min(D_MR, mc - ir);
+    const panel = dst + (<usize>(ir * kc) << 3);
     for (let r = 0; r < D_MR; r++) {
       let out = panel + (<usize>r << 3);
       if (r < rows) {
@@ -267,22 +272,26 @@ function sscale(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
 }
 
 function spackA(mc: i32, kc: i32, src: usize, rs: i32, cs: i32, alpha: f32, dst: usize): void {
-  const va = f32x4.splat(alpha);
-  for (let ir = 0; ir < mc; ir += S_MR) {
+  let ir = 0;
+  if (rs == 1) {
+    // op(A) = Aᵀ: row by row of A, one vector per panel (see dpackA).
+    const va = f32x4.splat(alpha);
+    const full = mc - mc % S_MR;
+    const panelBytes = <usize>(kc * S_MR) << 2;
+    for (let p = 0; p < kc; p++) {
+      let from = src + (<usize>(p * cs) << 2);
+      let out = dst + (<usize>(p * S_MR) << 2);
+      for (let i = 0; i < full; i += S_MR) {
+        v128.store(out, f32x4.mul(va, v128.load(from)));
+        from += <usize>(S_MR << 2);
+        out += panelBytes;
+      }
+    }
+    ir = full;
+  }
+  for (; ir < mc; ir += S_MR) {
     const rows = min(S_MR, mc - ir);
     const panel = dst + (<usize>(ir * kc) << 2);
-    if (rows == S_MR && rs == 1) {
-      // op(A) = Aᵀ: one vector load per depth (see dpackA).
-      let from = src + (<usize>ir << 2);
-      let out = panel;
-      const step = <usize>cs << 2;
-      for (let p = 0; p < kc; p++) {
-        v128.store(out, f32x4.mul(va, v128.load(from)));
-        from += step;
-        out += <usize>(S_MR << 2);
-      }
-      continue;
-    }
     for (let r = 0; r < S_MR; r++) {
       let out = panel + (<usize>r << 2);
       if (r < rows) {
