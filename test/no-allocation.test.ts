@@ -24,11 +24,12 @@ function typedArraysCreatedDuring(work: () => void): number {
   const restore: (() => void)[] = [];
   const globals = globalThis as unknown as Record<string, unknown>;
   for (const [name, original] of classes) {
-    const subarray = original.prototype.subarray;
-    original.prototype.subarray = function (this: Float64Array, ...args: [number?, number?]) {
+    const prototype = original.prototype as { subarray: (begin?: number, end?: number) => unknown };
+    const subarray = prototype.subarray;
+    prototype.subarray = function (this: unknown, begin?: number, end?: number) {
       count++;
-      return subarray.apply(this, args);
-    } as typeof subarray;
+      return subarray.call(this, begin, end);
+    };
     globals[name] = new Proxy(original, {
       construct(target, args, newTarget) {
         count++;
@@ -36,7 +37,7 @@ function typedArraysCreatedDuring(work: () => void): number {
       },
     });
     restore.push(() => {
-      original.prototype.subarray = subarray;
+      prototype.subarray = subarray;
       globals[name] = original;
     });
   }

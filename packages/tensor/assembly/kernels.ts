@@ -213,6 +213,7 @@ function dkernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, col
 export function dgemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32, work: usize,
+  prepacked: usize, prepackedRows: i32, rowOffset: i32,
 ): void {
   dscale(m, n, beta, c, ldc);
   if (alpha == 0.0 || m == 0 || n == 0 || k == 0) return;
@@ -230,14 +231,18 @@ export function dgemm(
       dpackB(kc, nc, b + (<usize>(pc * brs + jc * bcs) << 3), brs, bcs, packedB);
       for (let ic = 0; ic < m; ic += D_MC) {
         const mc = min(D_MC, m - ic);
-        dpackA(mc, kc, a + (<usize>(ic * ars + pc * acs) << 3), ars, acs, alpha, packedA);
+        // A prepacked by dpackOperand (alpha folded in): its panels for rows rowOffset + ic … at depth pc.
+        const aBlock = prepacked != 0
+          ? prepacked + (<usize>(pc * prepackedRows + (rowOffset + ic) * kc) << 3)
+          : packedA;
+        if (prepacked == 0) dpackA(mc, kc, a + (<usize>(ic * ars + pc * acs) << 3), ars, acs, alpha, packedA);
         for (let jr = 0; jr < nc; jr += D_NR) {
           const cols = min(D_NR, nc - jr);
           const bPanel = packedB + (<usize>(jr * kc) << 3);
           for (let ir = 0; ir < mc; ir += D_MR) {
             const rows = min(D_MR, mc - ir);
             dkernel(
-              kc, packedA + (<usize>(ir * kc) << 3), bPanel,
+              kc, aBlock + (<usize>(ir * kc) << 3), bPanel,
               c + (<usize>((ic + ir) * ldc + jc + jr) << 3), ldc, rows, cols, tile,
             );
           }
@@ -413,6 +418,7 @@ function skernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, col
 export function sgemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, work: usize,
+  prepacked: usize, prepackedRows: i32, rowOffset: i32,
 ): void {
   sscale(m, n, beta, c, ldc);
   if (alpha == 0.0 || m == 0 || n == 0 || k == 0) return;
@@ -430,14 +436,18 @@ export function sgemm(
       spackB(kc, nc, b + (<usize>(pc * brs + jc * bcs) << 2), brs, bcs, packedB);
       for (let ic = 0; ic < m; ic += S_MC) {
         const mc = min(S_MC, m - ic);
-        spackA(mc, kc, a + (<usize>(ic * ars + pc * acs) << 2), ars, acs, alpha, packedA);
+        // A prepacked by spackOperand (alpha folded in): its panels for rows rowOffset + ic … at depth pc.
+        const aBlock = prepacked != 0
+          ? prepacked + (<usize>(pc * prepackedRows + (rowOffset + ic) * kc) << 2)
+          : packedA;
+        if (prepacked == 0) spackA(mc, kc, a + (<usize>(ic * ars + pc * acs) << 2), ars, acs, alpha, packedA);
         for (let jr = 0; jr < nc; jr += S_NR) {
           const cols = min(S_NR, nc - jr);
           const bPanel = packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += S_MR) {
             const rows = min(S_MR, mc - ir);
             skernel(
-              kc, packedA + (<usize>(ir * kc) << 2), bPanel,
+              kc, aBlock + (<usize>(ir * kc) << 2), bPanel,
               c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, rows, cols, tile,
             );
           }
@@ -520,4 +530,46 @@ export function sactivation(kind: i32, leak: f64, z: usize, slope: usize, count:
     store<f32>(p, <f32>(v * g));
     store<f32>(slope + (<usize>i << 2), <f32>g);
   }
+}
+
+/**
+ * Packs alpha·op(A) (m×k; element (i,p) at a[i*lda + p], or a[p*lda + i] when transA) once, for
+ * many dgemm calls with the same A: for each KC-deep block, all ⌈m/MR⌉ row panels in a row, so the
+ * panel of rows i… (i a multiple of MR) at depth block pc starts at element pc·rows + i·kc with
+ * rows = ⌈m/MR⌉·MR. `dst` must hold rows·k elements.
+ */
+export function dpackOperand(transA: i32, m: i32, k: i32, alpha: f64, a: usize, lda: i32, dst: usize): void {
+  const ars = transA ? 1 : lda;
+  const acs = transA ? lda : 1;
+  const rows = (m + D_MR - 1) / D_MR * D_MR;
+  for (let pc = 0; pc < k; pc += D_KC) {
+    const kc = min(D_KC, k - pc);
+    dpackA(m, kc, a + (<usize>(pc * acs) << 3), ars, acs, alpha, dst + (<usize>(pc * rows) << 3));
+  }
+}
+
+/** The row quantum of prepacked operands (MR): a thread's first row must be a multiple of it. */
+export function dpackRowQuantum(): i32 {
+  return D_MR;
+}
+
+/**
+ * Packs alpha·op(A) (m×k; element (i,p) at a[i*lda + p], or a[p*lda + i] when transA) once, for
+ * many sgemm calls with the same A: for each KC-deep block, all ⌈m/MR⌉ row panels in a row, so the
+ * panel of rows i… (i a multiple of MR) at depth block pc starts at element pc·rows + i·kc with
+ * rows = ⌈m/MR⌉·MR. `dst` must hold rows·k elements.
+ */
+export function spackOperand(transA: i32, m: i32, k: i32, alpha: f32, a: usize, lda: i32, dst: usize): void {
+  const ars = transA ? 1 : lda;
+  const acs = transA ? lda : 1;
+  const rows = (m + S_MR - 1) / S_MR * S_MR;
+  for (let pc = 0; pc < k; pc += S_KC) {
+    const kc = min(S_KC, k - pc);
+    spackA(m, kc, a + (<usize>(pc * acs) << 2), ars, acs, alpha, dst + (<usize>(pc * rows) << 2));
+  }
+}
+
+/** The row quantum of prepacked operands (MR): a thread's first row must be a multiple of it. */
+export function spackRowQuantum(): i32 {
+  return S_MR;
 }

@@ -2,6 +2,7 @@ export { activationPass, gemmActivation, referenceActivationPass } from './activ
 export type { PiecewiseLinearActivation } from './activation.js';
 export { allocate } from './float-array.js';
 export { KernelWorkspace } from './kernel-workspace.js';
+export { PackedGemmOperand } from './packed-operand.js';
 export type { FloatArray, Precision } from './float-array.js';
 export { allFinite, axpy, copy, dot, gemm, gemv, norm2, scale, sumOfSquares } from './blas.js';
 export { isResident, startGemmThreads, stopGemmThreads } from './wasm/engine.js';

@@ -1,5 +1,5 @@
 import type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from '@tdlab/core';
-import { type FloatArray, gemm, gemmActivation, KernelWorkspace, type Precision, type Rng } from '@tdlab/tensor';
+import { type FloatArray, gemm, gemmActivation, KernelWorkspace, PackedGemmOperand, type Precision, type Rng } from '@tdlab/tensor';
 import { Activation, type ActivationName } from './activation.js';
 import { BatchScratch, checkInputs, checkLength } from './internal.js';
 
@@ -273,6 +273,14 @@ export class TwoLayerModel implements DifferentiableModel {
     copyInto(params, lin.theta, this.parameterCount);
     copyInto(inputs.x, lin.inputs.ensure(n)[0], n * d);
     lin.n = n;
+    // σ'(Z) is the left operand of both products of every jvp/vjp until the next linearize: pack
+    // it once for each (S for the jvp's S·R, c s Sᵀ for the vjp's back-projection).
+    lin.packed?.rows.release();
+    lin.packed?.columns.release();
+    lin.packed = {
+      rows: PackedGemmOperand.pack(false, n, m, 1, own[0]),
+      columns: PackedGemmOperand.pack(true, m, n, this.jointScale, own[0]),
+    };
     return lin.linear;
   }
 
@@ -280,6 +288,7 @@ export class TwoLayerModel implements DifferentiableModel {
     const p = this.parameterCount;
     const lin: TwoLayerLinearization = {
       n: 0,
+      packed: undefined,
       theta: new Float64Array(p),
       inputs: new BatchScratch('float64', this.inputDim, 1),
       // σ'(Z), then σ(Z) for a curved activation.
@@ -289,13 +298,13 @@ export class TwoLayerModel implements DifferentiableModel {
           checkLength(NAME, 'tangent', tangent, p);
           checkLength(NAME, 'out', out, lin.n);
           const own = lin.matrices.ensure(lin.n);
-          this.jvpFrom(this.curved ? own[1] : own[0], own[0], lin.theta, lin.inputs.ensure(lin.n)[0], lin.n, tangent, out);
+          this.jvpFrom(this.curved ? own[1] : own[0], own[0], lin.theta, lin.inputs.ensure(lin.n)[0], lin.n, tangent, out, lin.packed);
         },
         vjp: (cotangent: FloatArray, out: FloatArray): void => {
           checkLength(NAME, 'cotangent', cotangent, lin.n);
           checkLength(NAME, 'out', out, p);
           const own = lin.matrices.ensure(lin.n);
-          this.vjpFrom(this.curved ? own[1] : own[0], own[0], lin.theta, lin.inputs.ensure(lin.n)[0], lin.n, cotangent, out);
+          this.vjpFrom(this.curved ? own[1] : own[0], own[0], lin.theta, lin.inputs.ensure(lin.n)[0], lin.n, cotangent, out, lin.packed);
         },
       },
     };
@@ -304,6 +313,8 @@ export class TwoLayerModel implements DifferentiableModel {
 
   /** Returns the model's scratch memory to the kernels; the model must not be used afterwards. */
   dispose(): void {
+    this.linearization?.packed?.rows.release();
+    this.linearization?.packed?.columns.release();
     this.workspace.release();
   }
 
@@ -359,7 +370,16 @@ export class TwoLayerModel implements DifferentiableModel {
    * out_k = c s x_k·(S R)_k with R_i = vᵢ δuᵢ, plus δvᵢ uᵢ when σ(z) = z σ'(z) (piecewise linear),
    * else plus c (σ(Z) δv)_k.
    */
-  private jvpFrom(values: FloatArray, slopes: FloatArray, theta: FloatArray, x: FloatArray, n: number, tangent: FloatArray, out: FloatArray): void {
+  private jvpFrom(
+    values: FloatArray,
+    slopes: FloatArray,
+    theta: FloatArray,
+    x: FloatArray,
+    n: number,
+    tangent: FloatArray,
+    out: FloatArray,
+    packed?: PackedSlopes,
+  ): void {
     const m = this.width;
     const d = this.inputDim;
     const { vOffset, outputScale } = this;
@@ -371,7 +391,7 @@ export class TwoLayerModel implements DifferentiableModel {
         const row = i * d;
         for (let j = 0; j < d; j++) r[row + j] = a * theta[row + j] + b * tangent[row + j];
       }
-      this.rowProducts(slopes, r, x, n, this.jointScale, out);
+      this.rowProducts(slopes, r, x, n, this.jointScale, out, packed?.rows);
       return;
     }
     for (let i = 0; i < m; i++) {
@@ -379,7 +399,7 @@ export class TwoLayerModel implements DifferentiableModel {
       const row = i * d;
       for (let j = 0; j < d; j++) r[row + j] = b * tangent[row + j];
     }
-    this.rowProducts(slopes, r, x, n, this.jointScale, out);
+    this.rowProducts(slopes, r, x, n, this.jointScale, out, packed?.rows);
     for (let k = 0; k < n; k++) {
       const row = k * m;
       let sum = 0;
@@ -392,15 +412,24 @@ export class TwoLayerModel implements DifferentiableModel {
    * out = Jᵀ·g: Q = c s σ'(Z)ᵀ diag(g) X into out_u, then out_u,i = vᵢ Qᵢ and out_v,i = uᵢ·Qᵢ
    * (piecewise linear) or c Σ_k g_k σ(z_ki) (curved).
    */
-  private vjpFrom(values: FloatArray, slopes: FloatArray, theta: FloatArray, x: FloatArray, n: number, cotangent: FloatArray, out: FloatArray): void {
+  private vjpFrom(
+    values: FloatArray,
+    slopes: FloatArray,
+    theta: FloatArray,
+    x: FloatArray,
+    n: number,
+    cotangent: FloatArray,
+    out: FloatArray,
+    packed?: PackedSlopes,
+  ): void {
     if (!this.curved) {
-      this.foldedBackProjection(slopes, x, n, cotangent, theta, out);
+      this.foldedBackProjection(slopes, x, n, cotangent, theta, out, packed?.columns);
       return;
     }
     const m = this.width;
     const d = this.inputDim;
     const { vOffset, outputScale } = this;
-    this.backProject(slopes, x, n, cotangent, out);
+    this.backProject(slopes, x, n, cotangent, out, packed?.columns);
     for (let i = 0; i < m; i++) {
       const b = theta[vOffset + i];
       const row = i * d;
@@ -420,11 +449,19 @@ export class TwoLayerModel implements DifferentiableModel {
    * The shared shape of the piecewise-linear vjp and hvp: Q = c s Sᵀ diag(w) X (m×d) into out_u,
    * then out_v,i = θ_u,i·Qᵢ and out_u,i = θ_v,i Qᵢ, with θ = params (vjp) or the direction (hvp).
    */
-  private foldedBackProjection(slopes: FloatArray, x: FloatArray, n: number, w: FloatArray, theta: FloatArray, out: FloatArray): void {
+  private foldedBackProjection(
+    slopes: FloatArray,
+    x: FloatArray,
+    n: number,
+    w: FloatArray,
+    theta: FloatArray,
+    out: FloatArray,
+    packed?: PackedGemmOperand,
+  ): void {
     const m = this.width;
     const d = this.inputDim;
     const vOffset = this.vOffset;
-    this.backProject(slopes, x, n, w, out);
+    this.backProject(slopes, x, n, w, out, packed);
     for (let i = 0; i < m; i++) {
       const b = theta[vOffset + i];
       const row = i * d;
@@ -438,8 +475,8 @@ export class TwoLayerModel implements DifferentiableModel {
     }
   }
 
-  /** out[0, m·d) = c s Sᵀ diag(w) X for an n×m matrix S: G = diag(w) X, then one gemm. */
-  private backProject(s: FloatArray, x: FloatArray, n: number, w: FloatArray, out: FloatArray): void {
+  /** out[0, m·d) = c s Sᵀ diag(w) X for an n×m matrix S: G = diag(w) X, then one gemm (S prepacked as c s Sᵀ when given). */
+  private backProject(s: FloatArray, x: FloatArray, n: number, w: FloatArray, out: FloatArray, packed?: PackedGemmOperand): void {
     const d = this.inputDim;
     const g = this.narrow.ensure(n)[0];
     for (let k = 0; k < n; k++) {
@@ -447,14 +484,16 @@ export class TwoLayerModel implements DifferentiableModel {
       const row = k * d;
       for (let j = 0; j < d; j++) g[row + j] = wk * x[row + j];
     }
-    gemm(true, false, this.width, d, n, this.jointScale, s, g, 0, out);
+    if (packed) packed.multiply(false, d, g, 0, out);
+    else gemm(true, false, this.width, d, n, this.jointScale, s, g, 0, out);
   }
 
-  /** out_k = scale · x_k·(S R)_k for an n×m matrix S and the m×d matrix R: one gemm (n×d). */
-  private rowProducts(s: FloatArray, r: FloatArray, x: FloatArray, n: number, scale: number, out: FloatArray): void {
+  /** out_k = scale · x_k·(S R)_k for an n×m matrix S and the m×d matrix R: one gemm (n×d), S prepacked when given. */
+  private rowProducts(s: FloatArray, r: FloatArray, x: FloatArray, n: number, scale: number, out: FloatArray, packed?: PackedGemmOperand): void {
     const d = this.inputDim;
     const product = this.narrow.ensure(n)[0];
-    gemm(false, false, n, d, this.width, 1, s, r, 0, product);
+    if (packed) packed.multiply(false, d, r, 0, product);
+    else gemm(false, false, n, d, this.width, 1, s, r, 0, product);
     for (let k = 0; k < n; k++) {
       const row = k * d;
       let sum = 0;
@@ -464,9 +503,16 @@ export class TwoLayerModel implements DifferentiableModel {
   }
 }
 
+/** σ'(Z) packed for the two products of a linearization: S (n×m) and c s Sᵀ (m×n). */
+interface PackedSlopes {
+  readonly rows: PackedGemmOperand;
+  readonly columns: PackedGemmOperand;
+}
+
 /** The model-owned state behind `TwoLayerModel.linearize`. */
 interface TwoLayerLinearization {
   n: number;
+  packed: PackedSlopes | undefined;
   /** Copies of θ and X (float64, exact). */
   readonly theta: Float64Array;
   readonly inputs: BatchScratch;

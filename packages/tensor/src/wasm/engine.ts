@@ -45,11 +45,17 @@ interface KernelExports {
   dgemm(
     transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
+    prepacked: number, prepackedRows: number, rowOffset: number,
   ): void;
   sgemm(
     transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
+    prepacked: number, prepackedRows: number, rowOffset: number,
   ): void;
+  dpackOperand(transA: number, m: number, k: number, alpha: number, a: number, lda: number, dst: number): void;
+  spackOperand(transA: number, m: number, k: number, alpha: number, a: number, lda: number, dst: number): void;
+  dpackRowQuantum(): number;
+  spackRowQuantum(): number;
   dactivation(kind: number, leak: number, z: number, slope: number, count: number): void;
   sactivation(kind: number, leak: number, z: number, slope: number, count: number): void;
 }
@@ -202,6 +208,7 @@ const ALPHA = 12; // Float64 index within the slot (byte 96)
 const BETA = 13;
 const ACTIVATION = 17; // activation kind to run on the job's rows of C afterwards (-1 none), slope pointer, count
 const LEAK = 14; // Float64 index within the slot (byte 112)
+const PREPACKED = 20; // prepacked A operand (0 none), its padded row count, the job's first row
 
 /** Runs in each worker (an eval'd CommonJS script, so it works from src/ and dist/ alike). */
 const WORKER_SOURCE = `
@@ -223,6 +230,7 @@ for (;;) {
     (ints[j] === 0 ? kernels.dgemm : kernels.sgemm)(
       ints[j + 1], ints[j + 2], ints[j + 3], ints[j + 4], ints[j + 5], floats[${ALPHA}],
       ints[j + 6], ints[j + 7], ints[j + 8], ints[j + 9], floats[${BETA}], ints[j + 10], ints[j + 11], ints[j + 12],
+      ints[${PREPACKED}], ints[${PREPACKED} + 1], ints[${PREPACKED} + 2],
     );
     const act = ${ACTIVATION};
     if (ints[act] >= 0) {
@@ -405,7 +413,50 @@ export function wasmGemm(
   c: FloatArray,
   threads: 'auto' | 'single' = 'auto',
 ): void {
-  runGemm(transA, transB, m, n, k, alpha, a, b, beta, c, undefined, -1, 0, threads);
+  runGemm(transA, transB, m, n, k, alpha, a, b, beta, c, undefined, -1, 0, threads, undefined);
+}
+
+/** An operand alpha·op(A) packed once into the kernels' memory (see ../packed-operand.ts). */
+export interface WasmPackedOperand {
+  readonly offset: number;
+  readonly double: boolean;
+  readonly m: number;
+  readonly k: number;
+  readonly alpha: number;
+  /** m rounded up to the kernels' row panel height. */
+  readonly rows: number;
+}
+
+/** Packs alpha·op(A) (m×k) into a new region of the kernels' memory; freed with `releasePackedOperand`. */
+export function wasmPackOperand(transA: boolean, m: number, k: number, alpha: number, a: FloatArray, double: boolean): WasmPackedOperand {
+  const engine = getEngine();
+  const { kernels, memory, arena } = engine;
+  const size = double ? 8 : 4;
+  const quantum = double ? kernels.dpackRowQuantum() : kernels.spackRowQuantum();
+  const rows = Math.ceil(m / quantum) * quantum;
+  const offset = arena.allocate(Math.max(1, rows * k) * size);
+  const resident = residentOffset(a, double);
+  const aOffset = resident < 0 ? stage(engine, m * k * size) : resident;
+  if (resident < 0) copyIn(heapFor(memory.buffer, double), aOffset / size, a, m * k);
+  (double ? kernels.dpackOperand : kernels.spackOperand)(transA ? 1 : 0, m, k, alpha, aOffset, transA ? m : k, offset);
+  return { offset, double, m, k, alpha, rows };
+}
+
+export function releasePackedOperand(packed: WasmPackedOperand): void {
+  (engine as Engine).arena.release(packed.offset);
+}
+
+/** C (m×n) ← packed·op(B) + beta·C, where the packed operand holds alpha·op(A). */
+export function wasmGemmPacked(
+  packed: WasmPackedOperand,
+  transB: boolean,
+  n: number,
+  b: FloatArray,
+  beta: number,
+  c: FloatArray,
+  threads: 'auto' | 'single' = 'auto',
+): void {
+  runGemm(false, transB, packed.m, n, packed.k, packed.alpha, b, b, beta, c, undefined, -1, 0, threads, packed);
 }
 
 /**
@@ -430,7 +481,7 @@ export function wasmGemmActivation(
   leak: number,
   threads: 'auto' | 'single' = 'auto',
 ): void {
-  runGemm(transA, transB, m, n, k, alpha, a, b, 0, c, slope, kind, leak, threads);
+  runGemm(transA, transB, m, n, k, alpha, a, b, 0, c, slope, kind, leak, threads, undefined);
 }
 
 /** The standalone activation pass (z ← σ(z), slope ← σ'(z) over `count` elements) on the WASM kernels. */
@@ -500,13 +551,15 @@ function runGemm(
   kind: number,
   leak: number,
   threads: 'auto' | 'single',
+  prepacked: WasmPackedOperand | undefined,
 ): void {
   const engine = getEngine();
   const { memory, kernels, workspace } = engine;
-  const double = a instanceof Float64Array || b instanceof Float64Array || c instanceof Float64Array;
+  const double = prepacked ? prepacked.double : a instanceof Float64Array || b instanceof Float64Array || c instanceof Float64Array;
   const size = double ? 8 : 4;
-  // Resident operands are used in place; the others get a slot in the staging area.
-  const aResident = residentOffset(a, double);
+  // Resident operands are used in place; the others get a slot in the staging area. A prepacked
+  // operand replaces A (which is then not read: the caller passes B in its place).
+  const aResident = prepacked ? 0 : residentOffset(a, double);
   const bResident = residentOffset(b, double);
   const cResident = residentOffset(c, double);
   const sResident = slope ? residentOffset(slope, double) : 0;
@@ -575,6 +628,9 @@ function runGemm(
       floats[slot * (SLOT_BYTES / 8) + ALPHA] = alpha;
       floats[slot * (SLOT_BYTES / 8) + BETA] = beta;
       floats[slot * (SLOT_BYTES / 8) + LEAK] = leak;
+      ints[base + PREPACKED] = prepacked ? prepacked.offset : 0;
+      ints[base + PREPACKED + 1] = prepacked ? prepacked.rows : 0;
+      ints[base + PREPACKED + 2] = i0;
       const seq = (ints[base + SEQ] + 1) | 0;
       Atomics.store(ints, base + SEQ, seq);
       Atomics.notify(ints, base + SEQ);
@@ -585,7 +641,7 @@ function runGemm(
 
   const own = Math.min(rowsPerThread, m);
   const run = double ? kernels.dgemm : kernels.sgemm;
-  run(tA, tB, own, n, k, alpha, aOffset, lda, bOffset, ldb, beta, cOffset, n, workspace);
+  run(tA, tB, own, n, k, alpha, aOffset, lda, bOffset, ldb, beta, cOffset, n, workspace, prepacked ? prepacked.offset : 0, prepacked ? prepacked.rows : 0, 0);
   if (act >= 0) (double ? kernels.dactivation : kernels.sactivation)(act, leak, cOffset, sOffset, own * n);
 
   if (current) {
