@@ -4,19 +4,26 @@
  * medians. See test/bench/README.md.
  *
  *   node --conditions=@tdlab/source --import tsx test/bench/compare.ts [--quick] [--only W1,W3]
- *        [--precision f32|f64] [--reps N] [--warmup N] [--budget S] [--no-numpy]
+ *        [--precision f32|f64] [--reps N] [--warmup N] [--budget S] [--no-numpy] [--no-jax]
  *
- * Exit status: 0 whether or not the speed targets are met (this is a benchmark), 1 when the two
- * implementations disagree or a reference script fails, 2 on bad arguments.
+ * When the optional @jax-js/jax is installed, W1–W3 also run in jax-js (jax-js.ts), in a second
+ * table (--no-jax skips it).
+ *
+ * Exit status: 0 whether or not the speed targets are met (this is a benchmark), 1 when the
+ * implementations disagree (tdlab vs numpy or vs jax-js) or a reference script fails, 2 on bad
+ * arguments.
  */
 import { cpus, loadavg } from 'node:os';
 import type { Precision } from '@tdlab/tensor';
 import { type BenchCase, findPython, runReference, timeCase, type Workload } from './harness.js';
+import { type JaxRuntime, loadJax, prepareJaxCase, timeJaxCase } from './jax-js.js';
 import { w1Matmul } from './w1-matmul.js';
 import { w2GdStep } from './w2-gd-step.js';
 import { w3NtkPower } from './w3-ntk-power.js';
+import { w4NqmStep } from './w4-nqm-step.js';
+import { w5MlpStep } from './w5-mlp-step.js';
 
-const WORKLOADS: readonly Workload[] = [w1Matmul, w2GdStep, w3NtkPower];
+const WORKLOADS: readonly Workload[] = [w1Matmul, w2GdStep, w3NtkPower, w4NqmStep, w5MlpStep];
 const PRECISIONS: readonly Precision[] = ['float32', 'float64'];
 const SHORT: Record<Precision, string> = { float32: 'f32', float64: 'f64' };
 
@@ -29,12 +36,14 @@ interface Options {
   /** Seconds of timed tdlab runs per case before the repetitions are cut (to no fewer than 3). */
   budget: number;
   numpy: boolean;
+  /** Also run the workloads in jax-js when @jax-js/jax is installed. */
+  jax: boolean;
 }
 
 function usage(message: string): never {
   console.error(`compare: ${message}`);
   console.error(
-    'usage: compare.ts [--quick] [--only W1,W2,W3] [--precision f32|f64] [--reps N] [--warmup N] [--budget S] [--no-numpy]',
+    'usage: compare.ts [--quick] [--only W1,W2,W3] [--precision f32|f64] [--reps N] [--warmup N] [--budget S] [--no-numpy] [--no-jax]',
   );
   process.exit(2);
 }
@@ -48,6 +57,7 @@ function parseArgs(argv: readonly string[]): Options {
     warmup: 1,
     budget: 30,
     numpy: true,
+    jax: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
@@ -82,6 +92,9 @@ function parseArgs(argv: readonly string[]): Options {
       case '--no-numpy':
         options.numpy = false;
         break;
+      case '--no-jax':
+        options.jax = false;
+        break;
       case '--':
         break;
       default:
@@ -103,7 +116,9 @@ interface Row {
   error?: number;
   agree?: boolean;
   note?: string;
-  target: number;
+  target?: number;
+  /** Replaces the target cell (a workload's own target, from BenchCase.extra). */
+  targetCell?: string;
 }
 
 const ms = (t: number): string => (t >= 100 ? t.toFixed(0) : t >= 10 ? t.toFixed(1) : t.toFixed(2));
@@ -112,7 +127,9 @@ function formatRow(row: Row): string[] {
   const ratio = row.numpy === undefined ? undefined : row.tdlab / row.numpy;
   const agreement =
     row.note ?? (row.agree === undefined ? '—' : `${row.error!.toExponential(1)} ${row.agree ? 'ok' : 'FAIL'}`);
-  const target = `≤ ${row.target.toFixed(1)}${ratio === undefined ? '' : ratio <= row.target ? ' met' : ' missed'}`;
+  const target =
+    row.targetCell ??
+    (row.target === undefined ? '—' : `≤ ${row.target.toFixed(1)}${ratio === undefined ? '' : ratio <= row.target ? ' met' : ' missed'}`);
   return [
     row.workload,
     row.precision,
@@ -126,17 +143,57 @@ function formatRow(row: Row): string[] {
   ];
 }
 
-/** A Markdown table, padded so it also reads well in a terminal. */
 function printTable(rows: readonly Row[]): void {
   const header = ['workload', 'prec', 'runs', 'tdlab ms', 'numpy ms', 'tdlab/numpy', 'cores td / np', 'agreement (max rel err)', 'target'];
-  const cells = [header, ...rows.map(formatRow)];
+  printMarkdown(header, rows.map(formatRow), [false, false, true, true, true, true, true, false, false]);
+}
+
+/** One workload and precision in jax-js, next to tdlab's time from the main table. */
+interface JaxRow {
+  workload: string;
+  precision: string;
+  tdlab: number;
+  tdlabCores: number;
+  runs?: number;
+  jax?: number;
+  jaxCores?: number;
+  error?: number;
+  agree?: boolean;
+  /** Replaces the time and agreement cells: no jax-js version of the workload, or it failed. */
+  note?: string;
+}
+
+/** Issue 3: tdlab faster than jax-js on every workload, in both precisions. */
+const JAX_TARGET = 1.0;
+
+function printJaxTable(rows: readonly JaxRow[]): void {
+  const header = ['workload', 'prec', 'runs', 'tdlab ms', 'jax-js ms', 'tdlab/jax-js', 'cores td / jx', 'agreement with tdlab', 'target'];
+  const cells = rows.map((row) => {
+    const ratio = row.jax === undefined ? undefined : row.tdlab / row.jax;
+    return [
+      row.workload,
+      row.precision,
+      row.runs === undefined ? '—' : String(row.runs),
+      ms(row.tdlab),
+      row.jax === undefined ? '—' : ms(row.jax),
+      ratio === undefined ? '—' : ratio.toFixed(2),
+      `${row.tdlabCores.toFixed(1)} / ${row.jaxCores === undefined ? '—' : row.jaxCores.toFixed(1)}`,
+      row.note ?? (row.agree === undefined ? '—' : `${row.error!.toExponential(1)} ${row.agree ? 'ok' : 'FAIL'}`),
+      ratio === undefined ? '—' : `≤ ${JAX_TARGET.toFixed(1)} ${ratio <= JAX_TARGET ? 'met' : 'missed'}`,
+    ];
+  });
+  printMarkdown(header, cells, [false, false, true, true, true, true, true, false, false]);
+}
+
+/** A Markdown table, padded so it also reads well in a terminal. */
+function printMarkdown(header: readonly string[], rows: readonly string[][], numeric: readonly boolean[]): void {
+  const cells = [header, ...rows];
   const widths = header.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
-  const numeric = [false, false, true, true, true, true, true, false, false];
   const line = (r: string[]): string =>
     `| ${r.map((c, j) => (numeric[j] ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join(' | ')} |`;
-  console.log(line(header));
+  console.log(line([...header]));
   console.log(`|${widths.map((w, j) => (numeric[j] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
-  for (const r of cells.slice(1)) console.log(line(r));
+  for (const r of rows) console.log(line(r));
 }
 
 async function main(): Promise<number> {
@@ -156,8 +213,19 @@ async function main(): Promise<number> {
         ? 'numpy was not found (tried $TDLAB_BENCH_PYTHON, python3, /usr/bin/python3): tdlab times only'
         : '--no-numpy: tdlab times only',
   );
+  const jaxLoad = options.jax ? await loadJax() : undefined;
+  const jax: JaxRuntime | undefined = jaxLoad && !('unavailable' in jaxLoad) ? jaxLoad : undefined;
+  console.log(
+    jax
+      ? `jax-js ${jax.version} (${jax.device}, ${jax.threads === 1 ? 'main thread only' : `${jax.threads} worker threads`})`
+      : jaxLoad && 'unavailable' in jaxLoad
+        ? `jax-js: not available (${jaxLoad.unavailable})`
+        : '--no-jax: no jax-js comparison',
+  );
 
   const rows: Row[] = [];
+  const jaxRows: JaxRow[] = [];
+  const notes: string[] = [];
   let failures = 0;
   for (const workload of WORKLOADS) {
     if (options.only && !options.only.has(workload.id)) continue;
@@ -174,6 +242,11 @@ async function main(): Promise<number> {
         tdlabCores: ours.cores,
         target: workload.target,
       };
+      const extra = await bench.extra?.(ours, { warmup: options.warmup, reps: options.reps, budgetMs: options.budget * 1000 });
+      if (extra) {
+        row.targetCell = extra.target;
+        notes.push(`${label}: ${extra.note}`);
+      }
       if (python) {
         const result = bench.result().slice();
         process.stderr.write(' numpy…');
@@ -191,6 +264,31 @@ async function main(): Promise<number> {
           process.stderr.write(`\n${(error as Error).message}\n`);
         }
       }
+      if (jax) {
+        const jaxRow: JaxRow = { workload: row.workload, precision: row.precision, tdlab: ours.median, tdlabCores: ours.cores };
+        const jaxCase = prepareJaxCase(jax, workload.id, bench, precision);
+        if (!jaxCase) jaxRow.note = '— (no jax-js version)';
+        else {
+          const result = bench.result().slice();
+          process.stderr.write(' jax-js…');
+          try {
+            const theirs = await timeJaxCase(jaxCase, options.warmup, options.reps, options.budget * 1000);
+            jaxRow.runs = theirs.times.length;
+            jaxRow.jax = theirs.median;
+            jaxRow.jaxCores = theirs.cores;
+            jaxRow.error = bench.error(result, jaxCase.result());
+            jaxRow.agree = !(jaxRow.error > workload.tolerance[precision]) && !Number.isNaN(jaxRow.error);
+            if (!jaxRow.agree) failures++;
+          } catch (error) {
+            // jax-js is optional: its failure is reported, not counted.
+            jaxRow.note = 'jax-js failed';
+            process.stderr.write(`\njax-js: ${(error as Error).stack ?? String(error)}\n`);
+          } finally {
+            jaxCase.dispose();
+          }
+        }
+        jaxRows.push(jaxRow);
+      }
       process.stderr.write(' done\n');
       rows.push(row);
     }
@@ -199,13 +297,22 @@ async function main(): Promise<number> {
   console.log();
   printTable(rows);
   console.log();
+  for (const note of notes) console.log(note);
+  if (notes.length > 0) console.log();
+  if (jaxRows.length > 0) {
+    printJaxTable(jaxRows);
+    console.log();
+  }
   const tolerances = WORKLOADS.filter((w) => !options.only || options.only.has(w.id))
     .map((w) => `${w.id} ${w.tolerance.float32.toExponential(0)} f32 / ${w.tolerance.float64.toExponential(0)} f64`)
     .join('; ');
   console.log(`agreement tolerances (max rel err): ${tolerances}. Targets are issue 3's ratio tdlab/numpy.`);
   console.log('cores td / np = process CPU time / wall time during the timed runs: how many cores each side kept busy.');
+  if (jaxRows.length > 0) {
+    console.log(`jax-js: same inputs and tolerances, compared with tdlab's result; target = issue 3's tdlab/jax-js ≤ ${JAX_TARGET.toFixed(1)}.`);
+  }
   if (failures > 0) {
-    console.log(`${failures} case(s) disagree with numpy or failed to run: exit 1`);
+    console.log(`${failures} case(s) disagree with numpy or jax-js, or failed to run: exit 1`);
     return 1;
   }
   return 0;

@@ -24,14 +24,27 @@ export interface BenchCase {
   result(): FloatArray;
   /** Error of tdlab's result against numpy's, in the measure the workload's README entry states. */
   error(ours: FloatArray, theirs: FloatArray): number;
+  /**
+   * Optional, run after tdlab's timed runs: for a workload whose issue-3 target is not the ratio to
+   * numpy (W4: the NQM step against the network's own GD step), measures what that target needs.
+   * `target` fills the row's target cell; `note` is printed under the table.
+   */
+  extra?(own: Timing, settings: TimingSettings): Promise<{ readonly target: string; readonly note: string }>;
+}
+
+/** How compare.ts times each case (for a BenchCase's `extra` measurements). */
+export interface TimingSettings {
+  readonly warmup: number;
+  readonly reps: number;
+  readonly budgetMs: number;
 }
 
 export interface Workload {
   /** 'W1', 'W2', ... (what `--only` matches). */
   readonly id: string;
   readonly title: (quick: boolean) => string;
-  /** Issue 3's target for the ratio tdlab median / numpy median. */
-  readonly target: number;
+  /** Issue 3's target for the ratio tdlab median / numpy median (none for W4: see BenchCase.extra). */
+  readonly target?: number;
   /** Largest `error` at which both sides count as computing the same numbers. */
   readonly tolerance: Readonly<Record<Precision, number>>;
   /** Reference script, relative to test/bench/reference. */

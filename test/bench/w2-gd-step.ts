@@ -27,7 +27,15 @@ export const w2GdStep: Workload = {
     return {
       meta: { ...shape, eta: ETA },
       inputs: { x: inputs.x, y, theta: theta0 },
-      reset: () => theta.set(theta0),
+      reset: () => {
+        // Evict the model's primal cache (keyed on the values of U and X), so every timed step
+        // computes Z = X Uᵀ/√d afresh, as a step at new parameters does: resetting θ to θ₀ alone
+        // would let the model reuse the Z of the previous run's θ₀.
+        theta.set(theta0);
+        theta[0] += 1;
+        model.forward(theta, inputs, f);
+        theta.set(theta0);
+      },
       run: () => {
         model.forward(theta, inputs, f);
         for (let k = 0; k < n; k++) r[k] = f[k] - y[k];

@@ -1,5 +1,7 @@
 // Runs the catapult studies (papers.md §1a, §6) and prints one table comparing them:
-// lazy at r = 1, catapult at r = 3, divergence at r = 4.5 (uv model).
+// lazy at r = 1, catapult at r = 3, divergence at r = 4.5 (uv model); the catapult of Zhu et al.'s
+// general quadratic model and of Meltzer et al.'s pure quadratic model (§1b, §2). Every *.yaml in
+// studies/ is run.
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -41,7 +41,7 @@ function fraction(values: ArrayLike<number>, predicate: (value: number) => boole
 }
 
 describe('@tdlab/plugin-data', () => {
-  it('registers the five data sets under the data plugin', () => {
+  it('registers the nine data sets under the data plugin', () => {
     const registry = new ContributionRegistry();
     registry.register(dataPlugin);
     expect(dataPlugin.name).toBe('@tdlab/plugin-data');
@@ -51,6 +51,10 @@ describe('@tdlab/plugin-data', () => {
       'sign-teacher',
       'two-clusters',
       'from-file',
+      'gaussian-inputs',
+      'quadratic-teacher',
+      'sphere',
+      'mnist',
     ]);
     expect(registry.find('data', 'gaussian-teacher')?.plugin).toBe('@tdlab/plugin-data@0.1.0');
   });

@@ -13,6 +13,9 @@ function context(inputDim: number, precision: 'float64' | 'float32' = 'float64')
     baseDir: '.',
     outDir: undefined,
     inputDim,
+    createModel: () => {
+      throw new Error('these models have no nested sections');
+    },
   };
 }
 
@@ -22,7 +25,7 @@ describe('@tdlab/plugin-models', () => {
     expect(modelsPlugin.coreApi).toBe('^0.1.0');
     const registry = new ContributionRegistry();
     registry.register(modelsPlugin);
-    expect(registry.list('model').map((entry) => entry.contribution.id)).toEqual(['uv', 'two-layer']);
+    expect(registry.list('model').map((entry) => entry.contribution.id)).toEqual(expect.arrayContaining(['uv', 'two-layer', 'linearized', 'quadratic']));
     expect(registry.find('model', 'uv')?.contribution).toBe(uvModel);
     expect(registry.find('model', 'two-layer')?.plugin).toBe('@tdlab/plugin-models@0.1.0');
   });

@@ -20,6 +20,7 @@ const study = (overrides: Record<string, unknown> = {}) => ({
     { use: 'ntk-top-eigenvalue', k: 2, every: 5 },
     { use: 'weight-norm', perBlock: true, every: 5 },
     { use: 'normalized-lr', every: 5 },
+    { use: 'eval-loss', every: 5 },
   ],
   ...overrides,
 });

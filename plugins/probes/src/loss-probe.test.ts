@@ -65,43 +65,8 @@ describe('loss probe', () => {
     }
   });
 
-  it('adds eval_loss on the eval split, forwarding into one buffer allocated once', () => {
-    // Eval rows (1,0), (0,1), (1,1) with targets (0, 0, 1): at θ = (1, 2), f = (1, 2, 3), residual (1, 2, 2).
-    const run = new LinearRun({ ...spec, eval: { x: [[1, 0], [0, 1], [1, 1]], y: [0, 0, 1] } }, 4);
-    const thetas = [[1, 2], [0, 0], [1, 2], [0, 0], [2, 2]];
-    const events: Record<string, StepEvent> = {};
-    'abcde'.split('').forEach((key, step) => {
-      events[key] = run.event(step, { params: thetas[step], loss: 10 - step, ...(step === 4 ? { outcome: 'max-steps' } : {}) });
-    });
-    scheduler().run(({ cold, expectObservable }) => {
-      const probe = lossProbe.create({}, probeContext(2));
-      // Two records per measured step: each group takes 4 frames, so the events are 4 frames apart.
-      expectObservable(cold('a---b---c---d---e---|', events).pipe(probe.operator)).toBe('(ab)----(cd)----(ef)|', {
-        a: record(0, 'loss', 10),
-        b: record(0, 'eval_loss', 0.5 * (1 + 4 + 4)),
-        c: record(2, 'loss', 8),
-        d: record(2, 'eval_loss', 0.5 * (1 + 4 + 4)),
-        e: record(4, 'loss', 6),
-        // θ = (2, 2): f = (2, 2, 4), residual (2, 2, 3).
-        f: record(4, 'eval_loss', 0.5 * (4 + 4 + 9)),
-      });
-    });
-    // Forwarded only on the measured steps, always into the same buffer of the eval size.
-    const targets = run.model.forwardTargets;
-    expect(targets).toHaveLength(3);
-    expect(new Set(targets).size).toBe(1);
-    expect(targets[0]).toBeInstanceOf(Float64Array);
-    expect(targets[0].length).toBe(3);
-  });
-
-  it('allocates the eval buffer in the run precision', async () => {
-    const run = new LinearRun({ ...spec, precision: 'float32', eval: { x: [[1, 0]], y: [0] } });
-    await lastValueFrom(from([run.event(0)]).pipe(lossProbe.create({}, probeContext(1, 'float32')).operator, toArray()));
-    expect(run.model.forwardTargets[0]).toBeInstanceOf(Float32Array);
-  });
-
-  it('emits only loss without an eval split, and reports a diverged loss as it is', async () => {
-    const run = new LinearRun(spec, 3);
+  it('emits only loss, even with an eval split (that is eval-loss), and reports a diverged loss as it is', async () => {
+    const run = new LinearRun({ ...spec, eval: { x: [[1, 0]], y: [0] } }, 3);
     const events = [run.event(0), run.event(1, { loss: 1e30 }), run.event(2, { loss: Number.NaN, outcome: 'diverged' })];
     const records = await lastValueFrom(from(events).pipe(lossProbe.create({}, probeContext(1)).operator, toArray()));
     expect(records.map((r) => [r.step, r.name, r.value])).toEqual([
@@ -109,5 +74,7 @@ describe('loss probe', () => {
       [1, 'loss', 1e30],
       [2, 'loss', Number.NaN],
     ]);
+    // The loss probe never runs the model on the eval rows.
+    expect(run.model.forwardTargets).toHaveLength(0);
   });
 });

@@ -23,6 +23,8 @@ interface StepSnapshot {
   readonly lr: number;
   readonly loss: number;
   readonly outcome: RunOutcome | undefined;
+  /** With arms: each arm's loss (or outcome, once it has one), as shown on the line. */
+  readonly arms?: string;
 }
 
 /**
@@ -40,6 +42,9 @@ export class ConsoleSink implements Sink {
   private shownAt = Number.NEGATIVE_INFINITY;
   /** A live line is on the screen without its newline (TTY only). */
   private lineOpen = false;
+  /** With arms: each arm's latest loss and outcome, and the arms that have stopped. */
+  private readonly armLosses = new Map<string, { loss: number; outcome: RunOutcome | undefined }>();
+  private readonly finishedArms = new Set<string>();
 
   constructor(
     private readonly options: ConsoleSinkOptions = { refreshMilliseconds: 200 },
@@ -55,16 +60,36 @@ export class ConsoleSink implements Sink {
   }
 
   write(record: MetricRecord): void {
-    if (record.index === undefined) this.latest.set(record.name, record.value);
+    // With arms, one value per metric and arm: `ntk_lambda@quadratic`.
+    if (record.index === undefined) this.latest.set(record.arm === undefined ? record.name : `${record.name}@${record.arm}`, record.value);
   }
 
   progress(event: StepEvent): void {
+    let arms: string | undefined;
+    if (event.arm !== undefined) {
+      this.armLosses.set(event.arm, { loss: event.loss, outcome: event.outcome });
+      // One line per step, at the event of its last live arm (all arms' events of a step are in).
+      const order = this.info?.arms ?? [...this.armLosses.keys()];
+      const later = order.slice(order.indexOf(event.arm) + 1);
+      const last = later.every((arm) => this.finishedArms.has(arm));
+      if (event.outcome !== undefined) this.finishedArms.add(event.arm);
+      if (!last) return;
+      arms = order
+        .map((arm) => {
+          const latest = this.armLosses.get(arm);
+          return `${arm} ${latest === undefined ? '-' : (latest.outcome ?? formatNumber(latest.loss))}`;
+        })
+        .join(' ');
+    }
+    const done = event.arm === undefined || this.finishedArms.size === (this.info?.arms ?? [...this.armLosses.keys()]).length;
     const snapshot: StepSnapshot = {
       step: event.step,
       totalSteps: event.totalSteps,
       lr: event.lr,
       loss: event.loss,
-      outcome: event.outcome,
+      // With arms, the line shows each arm's outcome; the run's is set once every arm has stopped.
+      outcome: done ? event.outcome : undefined,
+      ...(arms === undefined ? {} : { arms }),
     };
     this.last = snapshot;
     const now = this.now();
@@ -106,7 +131,7 @@ export class ConsoleSink implements Sink {
     const parts = [`${bar} ${counter}`];
     // The outcome comes early, so a line cut to the terminal width still shows it.
     if (snapshot.outcome !== undefined) parts.push(snapshot.outcome);
-    parts.push(`loss ${formatNumber(snapshot.loss)}`, `lr ${formatNumber(snapshot.lr)}`);
+    parts.push(snapshot.arms === undefined ? `loss ${formatNumber(snapshot.loss)}` : `loss ${snapshot.arms}`, `lr ${formatNumber(snapshot.lr)}`);
     for (const name of this.shownMetrics()) {
       const value = this.latest.get(name);
       parts.push(`${name} ${value === undefined ? '-' : formatNumber(value)}`);
@@ -116,8 +141,11 @@ export class ConsoleSink implements Sink {
 
   private shownMetrics(): readonly string[] {
     const names = this.options.metrics ?? [...this.latest.keys()];
+    // With arms, a metric asked for is shown for every arm (`ntk_lambda@model`, …).
+    const arms = this.info?.arms;
+    const expanded = arms && this.options.metrics ? names.flatMap((name) => arms.map((arm) => `${name}@${arm}`)) : names;
     // The loss is on every line already, from the step event itself.
-    return names.filter((name) => name !== 'loss');
+    return expanded.filter((name) => name !== 'loss' && !name.startsWith('loss@'));
   }
 }
 
@@ -139,6 +167,14 @@ export function summaryBlock(summary: RunSummary): string {
     ['weight-norm ratio', `${formatNumber(summary.weightNormRatio)}  (‖θ_T‖²/‖θ₀‖²)`],
     ['wall time', formatDuration(summary.wallSeconds)],
   ];
+  // With arms, the rows above are the model arm's; each arm adds one row of its own.
+  for (const [arm, own] of Object.entries(summary.arms ?? {})) {
+    rows.push([
+      `arm ${arm}`,
+      `${own.outcome}  loss initial ${formatNumber(own.initialLoss)}  peak ${formatNumber(own.peakLoss)} (step ${own.peakStep})  ` +
+        `final ${formatNumber(own.finalLoss)}  λ₀ ${formatNumber(own.lambda0)}  final η·λ ${formatNumber(own.finalNormalizedLr)}`,
+    ]);
+  }
   const width = Math.max(...rows.map(([label]) => label.length));
   const title = `── ${summary.name} (run ${summary.run}) `;
   return `${title}${'─'.repeat(Math.max(3, 60 - title.length))}\n${rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}\n`;

@@ -4,14 +4,21 @@ import { type } from 'arktype';
 import { BufferedFileSink } from './buffered-file-sink.js';
 
 /**
- * One JSON object per record per line: `{"run":…,"step":…,"name":…,"index":…,"value":…}` (`index`
- * only on components of vector metrics). JSON has no NaN or Infinity, so non-finite values are
+ * One JSON object per record per line: `{"run":…,"step":…,"arm":…,"name":…,"index":…,"value":…}`
+ * (`arm` only in a study with `arms:`, `index` only on components of vector metrics). JSON has no NaN or Infinity, so non-finite values are
  * written as the strings "NaN", "Infinity" and "-Infinity".
  */
 export class JsonlSink extends BufferedFileSink {
   protected format(record: MetricRecord): string {
-    const { run, step, name, index, value } = record;
-    const ordered = index === undefined ? { run, step, name, value } : { run, step, name, index, value };
+    const { run, step, arm, name, index, value } = record;
+    const ordered = {
+      run,
+      step,
+      ...(arm === undefined ? {} : { arm }),
+      name,
+      ...(index === undefined ? {} : { index }),
+      value,
+    };
     return JSON.stringify(ordered, jsonNumbers);
   }
 }

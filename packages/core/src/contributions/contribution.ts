@@ -1,4 +1,5 @@
 import type { Type } from 'arktype';
+import type { ContributionKind } from './contribution-kind.js';
 
 /**
  * What every contribution of a plugin has: the `use:` name a study refers to it by, one line of
@@ -9,6 +10,16 @@ export interface Contribution<TSchema extends Type<object>, TContext, TProduct> 
   readonly id: string;
   readonly description: string;
   readonly options: TSchema;
+  /**
+   * Options that hold a whole section of another contribution, by option key and kind:
+   * `nested: { base: 'model' }` lets a study write `model: { use: quadratic, base: { use: two-layer,
+   * width: 1024 } }`. The core validates each such section with its own contribution (issues read
+   * `model.base.width: …`, an unknown `use:` lists the known ones), and hands the factory, under
+   * the same key, the nested section with its validated options, to build through its context
+   * (`ModelContext.createModel`). The schema declares the key as `nestedSectionSchema`, so the
+   * options type has it and a missing or malformed section is reported there.
+   */
+  readonly nested?: { readonly [K in keyof TSchema['infer'] & string]?: ContributionKind };
   create(options: TSchema['infer'], context: TContext): TProduct;
 }
 
@@ -17,5 +28,6 @@ export interface AnyContribution {
   readonly id: string;
   readonly description: string;
   readonly options: Type<object>;
+  readonly nested?: Readonly<Record<string, ContributionKind>>;
   create(options: never, context: never): unknown;
 }

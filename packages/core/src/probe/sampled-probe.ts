@@ -17,13 +17,20 @@ export function sampledProbe(every: number, measure: (event: StepEvent, emit: Em
         source.subscribe({
           next(event) {
             if (event.step % every !== 0 && event.outcome === undefined) return;
-            measure(event, (name, value, index) => {
-              subscriber.next(
-                index === undefined
-                  ? { run: event.run, step: event.step, name, value }
-                  : { run: event.run, step: event.step, name, value, index },
-              );
-            });
+            // rxjs does not route an exception thrown inside a `next` handler to the subscriber (it
+            // reports it asynchronously as unhandled), so a failing measurement is passed on as the
+            // stream's error: the run ends with it, and the sinks are still flushed and closed.
+            try {
+              measure(event, (name, value, index) => {
+                subscriber.next(
+                  index === undefined
+                    ? { run: event.run, step: event.step, name, value }
+                    : { run: event.run, step: event.step, name, value, index },
+                );
+              });
+            } catch (error) {
+              subscriber.error(error);
+            }
           },
           error: (error: unknown) => subscriber.error(error),
           complete: () => subscriber.complete(),

@@ -24,4 +24,25 @@ export interface RunSummary {
   /** ‖θ_T‖² / ‖θ₀‖². */
   readonly weightNormRatio: number;
   readonly wallSeconds: number;
+  /**
+   * In a study with `arms:`, each arm's own summary by arm name, the model first. The fields above
+   * are then the model arm's (the learning rate is the model's, shared by every arm).
+   */
+  readonly arms?: Readonly<Record<string, ArmSummary>>;
 }
+
+/** What one arm of a study with `arms:` reports: its outcome, losses, curvature and weights. */
+export type ArmSummary = Pick<
+  RunSummary,
+  | 'outcome'
+  | 'steps'
+  | 'initialLoss'
+  | 'finalLoss'
+  | 'peakLoss'
+  | 'peakStep'
+  | 'lambda0'
+  | 'finalLambda'
+  | 'normalizedLr'
+  | 'finalNormalizedLr'
+  | 'weightNormRatio'
+>;

@@ -1,28 +1,20 @@
 import { norm2 } from '@tdlab/tensor';
 import type { StepEvent } from '../stream/step-event.js';
 import type { RunOutcome } from '../stream/run-outcome.js';
-import type { RunSummary } from './run-summary.js';
+import type { ArmSummary, RunSummary } from './run-summary.js';
 
-/** Follows a run's step events and builds its summary. */
-export class SummaryTracker {
-  private initialLoss = Number.NaN;
-  private finalLoss = Number.NaN;
-  private peakLoss = Number.NaN;
-  private peakStep = 0;
-  private steps = 0;
-  private finalLambda = Number.NaN;
-  private finalLr = Number.NaN;
-  private weightNormRatio = Number.NaN;
-  private lambda0 = Number.NaN;
-  private outcome: RunOutcome | undefined;
-  private readonly started = performance.now();
-
-  constructor(
-    private readonly run: string,
-    private readonly name: string,
-    private readonly lossConvention: string,
-    private readonly baseLr: number,
-  ) {}
+/** Follows one arm's step events (the whole run's, without arms). */
+class ArmTracker {
+  initialLoss = Number.NaN;
+  finalLoss = Number.NaN;
+  peakLoss = Number.NaN;
+  peakStep = 0;
+  steps = 0;
+  finalLambda = Number.NaN;
+  finalLr = Number.NaN;
+  weightNormRatio = Number.NaN;
+  lambda0 = Number.NaN;
+  outcome: RunOutcome | undefined;
 
   /** Call during the emission: the state is read on the last event. */
   observe(event: StepEvent): void {
@@ -46,24 +38,69 @@ export class SummaryTracker {
     }
   }
 
-  summary(outcome?: RunOutcome): RunSummary {
+  summary(baseLr: number, outcome?: RunOutcome): ArmSummary {
     return {
-      run: this.run,
-      name: this.name,
-      outcome: outcome ?? this.outcome ?? 'cancelled',
+      // An arm that finished keeps its outcome when the run is cancelled after it.
+      outcome: this.outcome ?? outcome ?? 'cancelled',
       steps: this.steps,
-      lossConvention: this.lossConvention,
       initialLoss: this.initialLoss,
       finalLoss: this.finalLoss,
       peakLoss: this.peakLoss,
       peakStep: this.peakStep,
       lambda0: this.lambda0,
       finalLambda: this.finalLambda,
-      lr: this.baseLr,
-      normalizedLr: this.baseLr * this.lambda0,
+      normalizedLr: baseLr * this.lambda0,
       finalNormalizedLr: this.finalLr * this.finalLambda,
       weightNormRatio: this.weightNormRatio,
+    };
+  }
+}
+
+/** Follows a run's step events and builds its summary (per arm too, in a study with `arms:`). */
+export class SummaryTracker {
+  private readonly trackers = new Map<string | undefined, ArmTracker>();
+  private readonly started = performance.now();
+
+  /** `arms`: the arms' names, the model first, for a study with `arms:`. */
+  constructor(
+    private readonly run: string,
+    private readonly name: string,
+    private readonly lossConvention: string,
+    private readonly baseLr: number,
+    private readonly arms?: readonly string[],
+  ) {
+    for (const arm of arms ?? [undefined]) this.trackers.set(arm, new ArmTracker());
+  }
+
+  /** Call during the emission: the state is read on the last event. */
+  observe(event: StepEvent): void {
+    this.trackers.get(event.arm)?.observe(event);
+  }
+
+  summary(outcome?: RunOutcome): RunSummary {
+    const first = this.trackers.get(this.arms?.[0])!;
+    const own = first.summary(this.baseLr);
+    return {
+      run: this.run,
+      name: this.name,
+      // A summary asked for with an outcome (`cancelled`) is the run's, whatever its arms reached.
+      outcome: outcome ?? first.outcome ?? 'cancelled',
+      steps: own.steps,
+      lossConvention: this.lossConvention,
+      initialLoss: own.initialLoss,
+      finalLoss: own.finalLoss,
+      peakLoss: own.peakLoss,
+      peakStep: own.peakStep,
+      lambda0: own.lambda0,
+      finalLambda: own.finalLambda,
+      lr: this.baseLr,
+      normalizedLr: own.normalizedLr,
+      finalNormalizedLr: own.finalNormalizedLr,
+      weightNormRatio: own.weightNormRatio,
       wallSeconds: (performance.now() - this.started) / 1000,
+      ...(this.arms
+        ? { arms: Object.fromEntries(this.arms.map((arm) => [arm, this.trackers.get(arm)!.summary(this.baseLr, outcome)])) }
+        : {}),
     };
   }
 }

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '@tdlab/tensor';
 import { Container } from 'inversify';
-import { connect, defer, filter, map, merge, type Observable, tap } from 'rxjs';
+import { connect, defer, filter, identity, map, merge, type Observable, tap } from 'rxjs';
 import type { RunContext } from '../contributions/run-context.js';
 import { corePlugin } from '../plugin/core-plugin.js';
 import { ContributionRegistry } from '../plugin/contribution-registry.js';
@@ -11,8 +11,7 @@ import type { TdlabPlugin } from '../plugin/tdlab-plugin.js';
 import type { Probe } from '../probe/probe.js';
 import type { Sink } from '../sink/sink.js';
 import { createPart } from '../spec/create-part.js';
-import type { ValidatedStudy } from '../spec/validate-study.js';
-import { validateStudy } from '../spec/validate-study.js';
+import { MODEL_ARM, type ValidatedStudy, validateStudy } from '../spec/validate-study.js';
 import type { MetricRecord } from '../stream/metric-record.js';
 import type { StepEvent } from '../stream/step-event.js';
 import { LatestMetrics } from './metric-board.js';
@@ -28,7 +27,8 @@ interface RunParts {
   readonly context: RunContext;
   readonly trainer: TrainingRun;
   readonly board: LatestMetrics;
-  readonly probes: readonly Probe[];
+  /** One instance of each probe per arm (`arm` undefined in a study without `arms:`). */
+  readonly probes: readonly { readonly arm: string | undefined; readonly probe: Probe }[];
 }
 
 type RunItem = { readonly kind: 'record'; readonly record: MetricRecord } | { readonly kind: 'step'; readonly event: StepEvent };
@@ -84,12 +84,13 @@ export class Tdlab {
     const parts = this.prepare(study, options);
     const { context, trainer } = parts;
     const sinks: Sink[] = [...study.sinks.map((part) => createPart<Sink>(part, context)), ...(options.extraSinks ?? [])];
-    const tracker = new SummaryTracker(context.runId, study.spec.name, trainer.loss.convention, trainer.baseLr);
+    const armNames = study.hasArms ? study.arms.map((arm) => arm.name) : undefined;
+    const tracker = new SummaryTracker(context.runId, study.spec.name, trainer.loss.convention, trainer.baseLr, armNames);
     if (options.outDir) {
       await mkdir(options.outDir, { recursive: true });
       await writeFile(join(options.outDir, 'spec.json'), `${JSON.stringify(study.spec, null, 2)}\n`);
     }
-    const info = { run: context.runId, name: study.spec.name, totalSteps: study.spec.steps, outDir: options.outDir };
+    const info = { run: context.runId, name: study.spec.name, totalSteps: study.spec.steps, outDir: options.outDir, ...(armNames ? { arms: armNames } : {}) };
     let failure: unknown;
     let summary: RunSummary;
     try {
@@ -158,7 +159,11 @@ export class Tdlab {
     child.bind(MetricBoardToken).toConstantValue(board);
     child.bind(TrainingRun).toSelf();
     const trainer = child.get(TrainingRun);
-    const probes = study.probes.map((part) => createPart<Probe>(part, { ...context, every: part.section.every ?? 1 }));
+    // Probes run per arm, each arm with instances of its own (a probe may keep state between steps).
+    const arms = study.hasArms ? study.arms.map((arm) => arm.name) : [undefined];
+    const probes = arms.flatMap((arm) =>
+      study.probes.map((part) => ({ arm, probe: createPart<Probe>(part, { ...context, every: part.section.every ?? 1 }) })),
+    );
     return { context, trainer, board, probes };
   }
 
@@ -166,6 +171,9 @@ export class Tdlab {
    * Step events and probe records of one run, in order: within a step, the probes' records come
    * before the step itself. The board sees every record before the next learning rate is computed,
    * so schedules can listen to probes.
+   *
+   * In a study with `arms:`, each probe instance sees the events of its arm only, and its records
+   * are tagged with that arm. The board (what schedules listen to) holds the model arm's metrics.
    */
   private items(parts: RunParts): Observable<RunItem> {
     const { trainer, board, probes } = parts;
@@ -173,10 +181,11 @@ export class Tdlab {
     return trainer.events().pipe(
       connect((shared) =>
         merge(
-          ...probes.map((probe) =>
+          ...probes.map(({ arm, probe }) =>
             shared.pipe(
+              arm === undefined ? identity : filter((event: StepEvent) => event.arm === arm),
               probe.operator,
-              map((record): RunItem => ({ kind: 'record', record })),
+              map((record): RunItem => ({ kind: 'record', record: arm === undefined ? record : { ...record, arm: record.arm ?? arm } })),
             ),
           ),
           shared.pipe(
@@ -194,7 +203,7 @@ export class Tdlab {
         ),
       ),
       tap((item) => {
-        if (item.kind === 'record') board.record(item.record);
+        if (item.kind === 'record' && (item.record.arm === undefined || item.record.arm === MODEL_ARM)) board.record(item.record);
       }),
     );
   }

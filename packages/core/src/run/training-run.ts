@@ -27,23 +27,51 @@ import { MetricBoardToken, RunContextToken, ValidatedStudyToken } from './tokens
 /** How long the synchronous training loop runs before it yields to the event loop. */
 const SLICE_MILLISECONDS = 10;
 
+/** One arm's parts: its own model, parameters, optimizer (state) and kernel (study-spec.ts, `arms:`). */
+export interface ArmRun {
+  readonly name: string;
+  readonly model: DifferentiableModel;
+  readonly optimizer: Optimizer;
+  readonly params: FloatArray;
+  readonly initialParams: FloatArray;
+  /** This arm's own λ₀ (the learning rate uses the first arm's). */
+  readonly lambda0: number;
+  readonly ntk: LossMatchedNtk;
+}
+
+/** An arm's buffers and progress within one subscription of `events()`. */
+interface ArmLoop {
+  readonly arm: ArmRun;
+  readonly state: TrainingState;
+  readonly outputs: FloatArray;
+  readonly gradient: FloatArray;
+  readonly dLoss: FloatArray;
+  readonly batch: ReturnType<TrainingRun['minibatchBuffers']> | undefined;
+  value: number;
+  outcome: RunOutcome | undefined;
+}
+
 /**
  * One run's trainer, resolved from the run's child container. Builds the parts the study names,
- * measures λ₀ and emits one StepEvent per step. Its `events()` stream is cold and single-use per
- * container: subscribing starts training, unsubscribing cancels at the next step.
+ * measures λ₀ and emits one StepEvent per step (per arm, in a study with `arms:`). Its `events()`
+ * stream is cold and single-use per container: subscribing starts training, unsubscribing cancels
+ * at the next step.
  */
 @injectable()
 export class TrainingRun {
   readonly data: DataSet;
+  /** The study's model: the first arm's parts (`arms` holds every arm's). */
   readonly model: DifferentiableModel;
   readonly loss: Loss;
   readonly optimizer: Optimizer;
   readonly schedule: Schedule;
   readonly params: FloatArray;
   readonly initialParams: FloatArray;
+  /** λ₀ of the first arm (the model): the one `lr: { normalized: r }` divides by. */
   readonly lambda0: number;
   readonly baseLr: number;
-  private readonly ntk: LossMatchedNtk;
+  /** Every arm, the model first; one arm when the study declares no `arms:`. */
+  readonly arms: readonly ArmRun[];
 
   constructor(
     @inject(RunContextToken) readonly context: RunContext,
@@ -52,25 +80,40 @@ export class TrainingRun {
   ) {
     const create = <C>(part: ValidatedStudy['data'], extra: object = {}): C => createPart<C>(part, { ...context, ...extra });
     this.data = create<ReturnType<DataSetContribution['create']>>(study.data);
-    this.model = create<ReturnType<ModelContribution['create']>>(study.model, { inputDim: this.data.inputDim });
     this.loss = create<ReturnType<LossContribution['create']>>(study.loss);
-    this.optimizer = create<ReturnType<OptimizerContribution['create']>>(study.optimizer, {
-      parameterCount: this.model.parameterCount,
-    });
-
-    const p = this.model.parameterCount;
-    this.params = allocate(context.precision, p);
-    this.model.initialize(context.rng('model'), this.params);
-    if (study.spec.model.initialParameters) {
-      readInitialParameters(resolve(context.baseDir, study.spec.model.initialParameters), this.model, this.params);
+    const arms: ArmRun[] = [];
+    for (const { name, part } of study.arms) {
+      const model = create<ReturnType<ModelContribution['create']>>(part, { inputDim: this.data.inputDim });
+      // Each arm has its own optimizer instance, so optimizer state (momentum, …) is per arm; each
+      // draws from the same rng('optimizer') stream, so minibatches are the same for every arm.
+      const optimizer = create<ReturnType<OptimizerContribution['create']>>(study.optimizer, {
+        parameterCount: model.parameterCount,
+      });
+      const p = model.parameterCount;
+      const params = allocate(context.precision, p);
+      // Every arm draws from a fresh rng('model') stream: wrappers of one base start at the same θ₀.
+      model.initialize(context.rng('model'), params);
+      const initialParameters = study.spec.model.initialParameters;
+      // Loaded initial parameters apply to every arm laid out like the model (same parameter count).
+      if (initialParameters && (arms.length === 0 || p === arms[0].model.parameterCount)) {
+        readInitialParameters(resolve(context.baseDir, initialParameters), model, params);
+      }
+      const initialParams = allocate(context.precision, p);
+      copy(params, initialParams);
+      const ntk = new LossMatchedNtk(model, this.loss, this.data.train, context.rng('ntk'));
+      const outputs = allocate(context.precision, this.data.train.n);
+      model.forward(params, this.data.train, outputs);
+      const lambda0 = ntk.topEigenvalues(params, outputs, 1)[0];
+      arms.push({ name, model, optimizer, params, initialParams, lambda0, ntk });
     }
-    this.initialParams = allocate(context.precision, p);
-    copy(this.params, this.initialParams);
+    this.arms = arms;
+    const first = arms[0];
+    this.model = first.model;
+    this.optimizer = first.optimizer;
+    this.params = first.params;
+    this.initialParams = first.initialParams;
+    this.lambda0 = first.lambda0;
 
-    this.ntk = new LossMatchedNtk(this.model, this.loss, this.data.train, context.rng('ntk'));
-    const outputs = allocate(context.precision, this.data.train.n);
-    this.model.forward(this.params, this.data.train, outputs);
-    this.lambda0 = this.ntk.topEigenvalues(this.params, outputs, 1)[0];
     const lr = study.spec.schedule.lr;
     this.baseLr = typeof lr === 'number' ? lr : 'absolute' in lr ? lr.absolute : lr.normalized / this.lambda0;
     if (!(Number.isFinite(this.baseLr) && this.baseLr > 0)) {
@@ -85,82 +128,69 @@ export class TrainingRun {
     });
   }
 
-  /** The training stream. Step 0 is the initialization; the last event carries the outcome. */
+  /**
+   * The training stream. Step 0 is the initialization; an arm's last event carries its outcome.
+   *
+   * With several arms the step is in lockstep: (1) every live arm computes its outputs, loss and
+   * gradient, (2) the events of the step are emitted for every live arm (the model's first), (3)
+   * every live arm updates. So at any event of step t every live arm's state is at step t. An arm
+   * that stops (diverges, converges) takes no further steps; the stream completes when all have.
+   * The learning rate is computed once per step, shared by all arms.
+   */
   events(): Observable<StepEvent> {
     return new Observable<StepEvent>((subscriber) => {
-      const { model, loss, optimizer, schedule, params, data, board } = this;
+      const { schedule, data, board } = this;
       const train = data.train;
-      const precision = this.context.precision;
       const totalSteps = this.study.spec.steps;
       const stop = this.study.spec.stop ?? {};
-      const outputs = allocate(precision, train.n);
-      const gradient = allocate(precision, model.parameterCount);
-      const dLoss = allocate(precision, train.n);
-      const batchSize = optimizer.batchSize && optimizer.batchSize < train.n ? optimizer.batchSize : undefined;
-      const batch = batchSize ? this.minibatchBuffers(batchSize, train) : undefined;
+      const tagged = this.study.hasArms;
+      // The states of the arms live at the current step, for cross-arm probes (with `arms:` only).
+      const liveStates = tagged ? new Map<string, TrainingState>() : undefined;
 
       let step = 0;
-      let cachedStep = -1;
-      // The spectrum for the largest k asked this step; smaller k are slices of it (one Lanczos per step).
-      let cachedEigen: Float64Array = new Float64Array(0);
-      let cachedK = 0;
-      const ntk = this.ntk;
-      const state: TrainingState = {
-        model,
-        loss,
-        data,
-        params,
-        initialParams: this.initialParams,
-        outputs,
-        gradient: undefined,
-        lambda0: this.lambda0,
-        ntkTopEigenvalues(k: number): Float64Array {
-          if (cachedStep !== step || k > cachedK) {
-            cachedEigen = ntk.topEigenvalues(params, outputs, k);
-            cachedK = k;
-            cachedStep = step;
-          }
-          return cachedEigen.subarray(0, Math.min(k, cachedEigen.length));
-        },
-      };
-      const mutableState = state as { gradient: FloatArray | undefined };
+      let loops: ArmLoop[] = this.arms.map((arm) => this.armLoop(arm, () => step, liveStates));
+      for (const loop of loops) liveStates?.set(loop.arm.name, loop.state);
 
       let handle: ReturnType<typeof setImmediate> | undefined;
       const runSlice = (): void => {
         const deadline = performance.now() + SLICE_MILLISECONDS;
         while (!subscriber.closed) {
-          model.forward(params, train, outputs);
-          const value = loss.value(outputs, train.y, train.n);
-          let outcome: RunOutcome | undefined;
-          if (!Number.isFinite(value) || (stop.lossAbove !== undefined && value > stop.lossAbove) || !allFinite(params)) {
-            outcome = 'diverged';
-          } else if (stop.lossBelow !== undefined && value < stop.lossBelow) {
-            outcome = 'converged';
-          } else if (step >= totalSteps) {
-            outcome = 'max-steps';
+          // (1) Every live arm: outputs, loss, outcome and the gradient of this step.
+          for (const loop of loops) {
+            const { model, params } = loop.arm;
+            model.forward(params, train, loop.outputs);
+            const value = this.loss.value(loop.outputs, train.y, train.n);
+            let outcome: RunOutcome | undefined;
+            if (!Number.isFinite(value) || (stop.lossAbove !== undefined && value > stop.lossAbove) || !allFinite(params)) {
+              outcome = 'diverged';
+            } else if (stop.lossBelow !== undefined && value < stop.lossBelow) {
+              outcome = 'converged';
+            } else if (step >= totalSteps) {
+              outcome = 'max-steps';
+            }
+            loop.value = value;
+            loop.outcome = outcome;
+            (loop.state as { gradient: FloatArray | undefined }).gradient = outcome === undefined ? this.gradient(loop, step) : undefined;
           }
           const lr = schedule.learningRate(step, board);
-          if (outcome === undefined) {
-            if (batch) {
-              optimizer.selectBatch!(step, train.n, batch.indices);
-              batch.gather();
-              model.forward(params, batch.inputs, batch.outputs);
-              loss.gradient(batch.outputs, batch.inputs.y, batchSize!, batch.dLoss);
-              model.vjp(params, batch.inputs, batch.dLoss, gradient);
-            } else {
-              loss.gradient(outputs, train.y, train.n, dLoss);
-              model.vjp(params, train, dLoss, gradient);
+          // (2) The events of this step, every live arm's.
+          for (const loop of loops) {
+            const base = { run: this.context.runId, step, totalSteps, lr, loss: loop.value, outcome: loop.outcome, state: loop.state };
+            subscriber.next(tagged ? { ...base, arm: loop.arm.name } : base);
+            if (subscriber.closed) return;
+          }
+          // Arms that stopped leave the loop (and the live states) after their last event.
+          const finished = loops.filter((loop) => loop.outcome !== undefined);
+          if (finished.length > 0) {
+            for (const loop of finished) liveStates?.delete(loop.arm.name);
+            loops = loops.filter((loop) => loop.outcome === undefined);
+            if (loops.length === 0) {
+              subscriber.complete();
+              return;
             }
-            mutableState.gradient = gradient;
-          } else {
-            mutableState.gradient = undefined;
           }
-          subscriber.next({ run: this.context.runId, step, totalSteps, lr, loss: value, outcome, state });
-          if (outcome !== undefined) {
-            subscriber.complete();
-            return;
-          }
-          optimizer.update(params, gradient, lr, step);
+          // (3) Every live arm updates.
+          for (const loop of loops) loop.arm.optimizer.update(loop.arm.params, loop.gradient, lr, step);
           step++;
           if (performance.now() > deadline) {
             handle = setImmediate(tick);
@@ -179,10 +209,71 @@ export class TrainingRun {
       handle = setImmediate(tick);
       return () => {
         if (handle) clearImmediate(handle);
-        // A trainer runs once (Tdlab builds one per subscription), so the model can be freed here.
-        model.dispose?.();
+        // A trainer runs once (Tdlab builds one per subscription), so the models can be freed here.
+        for (const arm of this.arms) arm.model.dispose?.();
       };
     });
+  }
+
+  /** An arm's buffers and its read-only state view; `currentStep` reads the loop's step counter. */
+  private armLoop(arm: ArmRun, currentStep: () => number, liveStates: ReadonlyMap<string, TrainingState> | undefined): ArmLoop {
+    const precision = this.context.precision;
+    const train = this.data.train;
+    const { model, params, ntk } = arm;
+    const outputs = allocate(precision, train.n);
+    const batchSize = arm.optimizer.batchSize && arm.optimizer.batchSize < train.n ? arm.optimizer.batchSize : undefined;
+    let cachedStep = -1;
+    // The spectrum for the largest k asked this step; smaller k are slices of it (one Lanczos per step).
+    let cachedEigen: Float64Array = new Float64Array(0);
+    let cachedK = 0;
+    const state: TrainingState = {
+      model,
+      loss: this.loss,
+      data: this.data,
+      params,
+      initialParams: arm.initialParams,
+      outputs,
+      gradient: undefined,
+      lambda0: arm.lambda0,
+      ntkTopEigenvalues(k: number): Float64Array {
+        const step = currentStep();
+        if (cachedStep !== step || k > cachedK) {
+          cachedEigen = ntk.topEigenvalues(params, outputs, k);
+          cachedK = k;
+          cachedStep = step;
+        }
+        return cachedEigen.subarray(0, Math.min(k, cachedEigen.length));
+      },
+      ...(liveStates ? { arms: liveStates } : {}),
+    };
+    return {
+      arm,
+      state,
+      outputs,
+      gradient: allocate(precision, model.parameterCount),
+      dLoss: allocate(precision, train.n),
+      batch: batchSize ? this.minibatchBuffers(batchSize, train) : undefined,
+      value: Number.NaN,
+      outcome: undefined,
+    };
+  }
+
+  /** The gradient of the arm's update at `step` (full batch, or the optimizer's minibatch). */
+  private gradient(loop: ArmLoop, step: number): FloatArray {
+    const { model, optimizer, params } = loop.arm;
+    const { batch, gradient } = loop;
+    const train = this.data.train;
+    if (batch) {
+      optimizer.selectBatch!(step, train.n, batch.indices);
+      batch.gather();
+      model.forward(params, batch.inputs, batch.outputs);
+      this.loss.gradient(batch.outputs, batch.inputs.y, batch.indices.length, batch.dLoss);
+      model.vjp(params, batch.inputs, batch.dLoss, gradient);
+    } else {
+      this.loss.gradient(loop.outputs, train.y, train.n, loop.dLoss);
+      model.vjp(params, train, loop.dLoss, gradient);
+    }
+    return gradient;
   }
 
   private minibatchBuffers(size: number, train: LabeledInputs) {

@@ -9,6 +9,8 @@ export interface RunInfo {
   readonly totalSteps: number;
   /** The run directory, when the run writes one. */
   readonly outDir: string | undefined;
+  /** The arms' names, the model first, when the study declares `arms:` (records then carry `arm`). */
+  readonly arms?: readonly string[];
 }
 
 /**

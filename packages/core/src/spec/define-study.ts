@@ -20,6 +20,8 @@ export interface StudyInput {
   readonly plugins?: readonly string[];
   readonly data: SectionSpec;
   readonly model: SectionSpec & { readonly initialParameters?: string };
+  /** Further models trained side by side with `model`, by arm name (study-spec.ts). */
+  readonly arms?: Readonly<Record<string, SectionSpec>>;
   readonly loss: SectionSpec;
   readonly optimizer: SectionSpec;
   readonly schedule: SectionSpec & { readonly lr: LearningRateSpec };

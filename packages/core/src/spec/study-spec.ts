@@ -11,6 +11,13 @@ export type LearningRateSpec = typeof learningRateSchema.infer;
 /** A section selecting a contribution: `use:` plus the contribution's own options. */
 const sectionSchema = type({ use: 'string > 0' });
 
+/**
+ * A section nested in another one's options (`model: { use: quadratic, base: { use: two-layer, … } }`):
+ * `use:` and any options, which the nested section's own contribution validates. A contribution
+ * declares such a key in its schema with this type and in its `nested` map (contribution.ts).
+ */
+export const nestedSectionSchema = type({ use: 'string > 0', '[string]': 'unknown' });
+
 /** The core's part of a study; each section's remaining keys are validated by its contribution. */
 export const studySpecSchema = type({
   name: 'string > 0',
@@ -23,6 +30,14 @@ export const studySpecSchema = type({
     /** A JSON file with the initial parameters (a flat array, or an object of arrays by block name). */
     'initialParameters?': 'string > 0',
   }),
+  /**
+   * Further models trained side by side with `model` (which is the first arm, named `model`): a
+   * map from arm name (an identifier other than `model`) to a model section. The arms share the
+   * data, the initial weights (each draws from the same `rng('model')` stream), the loss, the
+   * schedule and the learning rate (η = r/λ₀ of `model` for `lr: { normalized: r }`); each has its
+   * own parameters and optimizer state, and steps in lockstep with the others.
+   */
+  'arms?': type({ '[string]': 'unknown' }),
   loss: sectionSchema,
   optimizer: sectionSchema,
   schedule: sectionSchema.and({ lr: learningRateSchema }),
@@ -46,9 +61,10 @@ export interface SectionSpec {
 type CoreSpec = typeof studySpecSchema.infer;
 
 /** A validated study: the core fields, with each section carrying its contribution's options. */
-export type StudySpec = Omit<CoreSpec, 'data' | 'model' | 'loss' | 'optimizer' | 'schedule' | 'probes' | 'sinks'> & {
+export type StudySpec = Omit<CoreSpec, 'data' | 'model' | 'arms' | 'loss' | 'optimizer' | 'schedule' | 'probes' | 'sinks'> & {
   readonly data: SectionSpec;
   readonly model: SectionSpec & { readonly initialParameters?: string };
+  readonly arms?: Readonly<Record<string, SectionSpec>>;
   readonly loss: SectionSpec;
   readonly optimizer: SectionSpec;
   readonly schedule: SectionSpec & { readonly lr: LearningRateSpec };

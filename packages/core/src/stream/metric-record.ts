@@ -4,6 +4,8 @@
  */
 export interface MetricRecord {
   readonly run: string;
+  /** The arm measured, in a study with `arms:` (set by the kernel from the event the probe measured). */
+  readonly arm?: string;
   readonly step: number;
   readonly name: string;
   readonly value: number;

@@ -7,6 +7,11 @@ import type { TrainingState } from './training-state.js';
  */
 export interface StepEvent {
   readonly run: string;
+  /**
+   * The arm this event belongs to, in a study with `arms:` (undefined otherwise). Per step, every
+   * live arm's event is emitted (the model's first) before any arm updates.
+   */
+  readonly arm?: string;
   readonly step: number;
   readonly totalSteps: number;
   readonly lr: number;

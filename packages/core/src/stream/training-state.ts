@@ -28,4 +28,10 @@ export interface TrainingState {
    * probes asking cost one computation.
    */
   ntkTopEigenvalues(k: number): Float64Array;
+  /**
+   * In a study with `arms:`, the state of every arm live at this step (the model first), by arm
+   * name, for probes that compare arms; each is at the same step as this one. An arm that has
+   * stopped (diverged, converged) is absent from the steps after its last. Undefined without arms.
+   */
+  readonly arms?: ReadonlyMap<string, TrainingState>;
 }
