@@ -573,3 +573,112 @@ export function spackOperand(transA: i32, m: i32, k: i32, alpha: f32, a: usize, 
 export function spackRowQuantum(): i32 {
   return S_MR;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Matrix-vector products (memory-bound: one pass over A, several accumulators so the additions
+// are not one serial dependency chain, which is what limits a plain loop)
+
+/**
+ * y (length m, or n when trans) ← alpha·op(A)·x + beta·y for a row-major m×n A, float64. Without
+ * trans each y_i is a dot product of row i with x, summed in 8 interleaved lanes (4 f64x2); with
+ * trans, y ← y + (alpha·x_i)·row i for each row in order, element by element exactly as the
+ * TypeScript reference does. beta = 0 overwrites y.
+ */
+export function dgemv(trans: i32, m: i32, n: i32, alpha: f64, a: usize, x: usize, beta: f64, y: usize): void {
+  const outLength = trans ? n : m;
+  if (beta != 1.0) {
+    for (let i = 0; i < outLength; i++) {
+      const p = y + (<usize>i << 3);
+      store<f64>(p, beta == 0.0 ? 0.0 : beta * load<f64>(p));
+    }
+  }
+  if (alpha == 0.0) return;
+  if (!trans) {
+    for (let i = 0; i < m; i++) {
+      const row = a + (<usize>(i * n) << 3);
+      let s0 = f64x2.splat(0.0);
+      let s1 = f64x2.splat(0.0);
+      let s2 = f64x2.splat(0.0);
+      let s3 = f64x2.splat(0.0);
+      let j = 0;
+      for (; j + 7 < n; j += 8) {
+        const p = row + (<usize>j << 3);
+        const q = x + (<usize>j << 3);
+        s0 = f64x2.add(s0, f64x2.mul(v128.load(p), v128.load(q)));
+        s1 = f64x2.add(s1, f64x2.mul(v128.load(p, 16), v128.load(q, 16)));
+        s2 = f64x2.add(s2, f64x2.mul(v128.load(p, 32), v128.load(q, 32)));
+        s3 = f64x2.add(s3, f64x2.mul(v128.load(p, 48), v128.load(q, 48)));
+      }
+      const s = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
+      let sum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+      for (; j < n; j++) sum += load<f64>(row + (<usize>j << 3)) * load<f64>(x + (<usize>j << 3));
+      const p = y + (<usize>i << 3);
+      store<f64>(p, load<f64>(p) + alpha * sum);
+    }
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const row = a + (<usize>(i * n) << 3);
+    const xi = alpha * load<f64>(x + (<usize>i << 3));
+    const vx = f64x2.splat(xi);
+    let j = 0;
+    for (; j + 1 < n; j += 2) {
+      const p = y + (<usize>j << 3);
+      v128.store(p, f64x2.add(v128.load(p), f64x2.mul(vx, v128.load(row + (<usize>j << 3)))));
+    }
+    for (; j < n; j++) {
+      const p = y + (<usize>j << 3);
+      store<f64>(p, load<f64>(p) + xi * load<f64>(row + (<usize>j << 3)));
+    }
+  }
+}
+
+/** float32 counterpart of dgemv, in float32 arithmetic (16 interleaved lanes without trans). */
+export function sgemv(trans: i32, m: i32, n: i32, alpha: f32, a: usize, x: usize, beta: f32, y: usize): void {
+  const outLength = trans ? n : m;
+  if (beta != 1.0) {
+    for (let i = 0; i < outLength; i++) {
+      const p = y + (<usize>i << 2);
+      store<f32>(p, beta == 0.0 ? 0.0 : beta * load<f32>(p));
+    }
+  }
+  if (alpha == 0.0) return;
+  if (!trans) {
+    for (let i = 0; i < m; i++) {
+      const row = a + (<usize>(i * n) << 2);
+      let s0 = f32x4.splat(0.0);
+      let s1 = f32x4.splat(0.0);
+      let s2 = f32x4.splat(0.0);
+      let s3 = f32x4.splat(0.0);
+      let j = 0;
+      for (; j + 15 < n; j += 16) {
+        const p = row + (<usize>j << 2);
+        const q = x + (<usize>j << 2);
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(p), v128.load(q)));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load(p, 16), v128.load(q, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(v128.load(p, 32), v128.load(q, 32)));
+        s3 = f32x4.add(s3, f32x4.mul(v128.load(p, 48), v128.load(q, 48)));
+      }
+      const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
+      let sum = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+      for (; j < n; j++) sum += load<f32>(row + (<usize>j << 2)) * load<f32>(x + (<usize>j << 2));
+      const p = y + (<usize>i << 2);
+      store<f32>(p, load<f32>(p) + alpha * sum);
+    }
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const row = a + (<usize>(i * n) << 2);
+    const xi = alpha * load<f32>(x + (<usize>i << 2));
+    const vx = f32x4.splat(xi);
+    let j = 0;
+    for (; j + 3 < n; j += 4) {
+      const p = y + (<usize>j << 2);
+      v128.store(p, f32x4.add(v128.load(p), f32x4.mul(vx, v128.load(row + (<usize>j << 2)))));
+    }
+    for (; j < n; j++) {
+      const p = y + (<usize>j << 2);
+      store<f32>(p, load<f32>(p) + xi * load<f32>(row + (<usize>j << 2)));
+    }
+  }
+}

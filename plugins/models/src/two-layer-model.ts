@@ -1,5 +1,5 @@
 import type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from '@tdlab/core';
-import { type FloatArray, gemm, gemmActivation, KernelWorkspace, PackedGemmOperand, type Precision, type Rng } from '@tdlab/tensor';
+import { type FloatArray, gemm, gemmActivation, gemv, KernelWorkspace, PackedGemmOperand, type Precision, type Rng } from '@tdlab/tensor';
 import { Activation, type ActivationName } from './activation.js';
 import { BatchScratch, checkInputs, checkLength } from './internal.js';
 
@@ -81,6 +81,8 @@ export class TwoLayerModel implements DifferentiableModel {
   private readonly wide: FloatArray;
   /** m: column sums accumulated in float64. */
   private readonly columns: Float64Array;
+  /** An m-vector in the scratch precision (a copy of v or δv for gemv, or Σ_k g_k σ(z_k)). */
+  private readonly vector: FloatArray;
   /** The primal cache key: a copy of the U block, and of X (n·d) in `cachedInputs`. */
   private readonly cachedU: Float64Array;
   private readonly cachedInputs: BatchScratch;
@@ -120,6 +122,7 @@ export class TwoLayerModel implements DifferentiableModel {
     this.scratch = new BatchScratch(this.precision, width, this.curved ? 3 : 2, this.workspace);
     this.narrow = new BatchScratch(this.precision, inputDim, 1, this.workspace);
     this.wide = this.workspace.allocate(this.precision, width * inputDim);
+    this.vector = this.workspace.allocate(this.precision, width);
     this.columns = new Float64Array(width);
     this.cachedU = new Float64Array(width * inputDim);
     this.cachedInputs = new BatchScratch('float64', inputDim, 1);
@@ -344,19 +347,20 @@ export class TwoLayerModel implements DifferentiableModel {
       firstDifference(this.cachedU, params, m * d) === m * d &&
       firstDifference(cachedX, x, n * d) === n * d
     ) {
-      if (out) rowDots(values, params, vOffset, n, m, outputScale, out);
+      if (out) this.outputs(values, params, n, out);
       return;
     }
     this.cachedN = -1;
     const activation = this.activation;
     if (activation.name === 'tanh') {
       gemm(false, true, n, m, d, this.inputScale, x, params, 0, values);
-      activation.evaluate(values, buffers[1], n, m, params, vOffset, outputScale, out);
+      activation.evaluate(values, buffers[1], n, m, params, vOffset, outputScale, undefined);
+      if (out) this.outputs(values, params, n, out);
     } else {
       // Z, σ(Z) and σ'(Z) in one call: the activation pass runs in the WASM kernels' memory right
       // after the product (see gemmActivation in @tdlab/tensor), bit-identical to activation.evaluate.
       gemmActivation(false, true, n, m, d, this.inputScale, x, params, values, buffers[1], activation.name, activation.leakySlope);
-      if (out) rowDots(values, params, vOffset, n, m, outputScale, out);
+      if (out) this.outputs(values, params, n, out);
     }
     copyInto(params, this.cachedU, m * d);
     copyInto(x, cachedX, n * d);
@@ -400,10 +404,31 @@ export class TwoLayerModel implements DifferentiableModel {
       for (let j = 0; j < d; j++) r[row + j] = b * tangent[row + j];
     }
     this.rowProducts(slopes, r, x, n, this.jointScale, out, packed?.rows);
+    this.outputs(values, tangent, n, out, 1);
+  }
+
+  /**
+   * out_k = c·Σᵢ σ(z_ki)·vector[vOffset + i] (+ beta·out_k): the forward outputs from σ(Z) as stored
+   * (vector = θ), or the δv term of a jvp. One gemv on a copy of the v block when it has the scratch
+   * precision (the SIMD kernel, not a serial chain of additions); otherwise the exact mixed-precision loop.
+   */
+  private outputs(values: FloatArray, vector: FloatArray, n: number, out: FloatArray, beta: 0 | 1 = 0): void {
+    const m = this.width;
+    const { vOffset, outputScale } = this;
+    if (vector instanceof Float64Array === values instanceof Float64Array) {
+      const v = this.vector;
+      for (let i = 0; i < m; i++) v[i] = vector[vOffset + i];
+      gemv(false, n, m, outputScale, values, v, beta, out);
+      return;
+    }
+    if (beta === 0) {
+      rowDots(values, vector, vOffset, n, m, outputScale, out);
+      return;
+    }
     for (let k = 0; k < n; k++) {
       const row = k * m;
       let sum = 0;
-      for (let i = 0; i < m; i++) sum += values[row + i] * tangent[vOffset + i];
+      for (let i = 0; i < m; i++) sum += values[row + i] * vector[vOffset + i];
       out[k] += outputScale * sum;
     }
   }
@@ -435,14 +460,10 @@ export class TwoLayerModel implements DifferentiableModel {
       const row = i * d;
       for (let j = 0; j < d; j++) out[row + j] *= b;
     }
-    const columns = this.columns;
-    columns.fill(0);
-    for (let k = 0; k < n; k++) {
-      const row = k * m;
-      const g = cotangent[k];
-      for (let i = 0; i < m; i++) columns[i] += g * values[row + i];
-    }
-    for (let i = 0; i < m; i++) out[vOffset + i] = outputScale * columns[i];
+    // out_v = c σ(Z)ᵀ g: one transposed gemv into the scratch vector (out's v block is a slice).
+    const columns = this.vector;
+    gemv(true, n, m, outputScale, values, cotangent, 0, columns);
+    for (let i = 0; i < m; i++) out[vOffset + i] = columns[i];
   }
 
   /**

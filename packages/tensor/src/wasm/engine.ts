@@ -55,6 +55,8 @@ interface KernelExports {
   dpackOperand(transA: number, m: number, k: number, alpha: number, a: number, lda: number, dst: number): void;
   spackOperand(transA: number, m: number, k: number, alpha: number, a: number, lda: number, dst: number): void;
   dpackRowQuantum(): number;
+  dgemv(trans: number, m: number, n: number, alpha: number, a: number, x: number, beta: number, y: number): void;
+  sgemv(trans: number, m: number, n: number, alpha: number, a: number, x: number, beta: number, y: number): void;
   spackRowQuantum(): number;
   dactivation(kind: number, leak: number, z: number, slope: number, count: number): void;
   sactivation(kind: number, leak: number, z: number, slope: number, count: number): void;
@@ -482,6 +484,36 @@ export function wasmGemmActivation(
   threads: 'auto' | 'single' = 'auto',
 ): void {
   runGemm(transA, transB, m, n, k, alpha, a, b, 0, c, slope, kind, leak, threads, undefined);
+}
+
+/**
+ * gemv on the WASM kernels (same contract as `gemv`, shapes already checked): float64 arithmetic
+ * when any operand is float64, float32 SIMD arithmetic when all are float32. Resident operands are
+ * used in place; the others are staged like gemm's.
+ */
+export function wasmGemv(trans: boolean, m: number, n: number, alpha: number, a: FloatArray, x: FloatArray, beta: number, y: FloatArray): void {
+  const engine = getEngine();
+  const { memory, kernels } = engine;
+  const double = a instanceof Float64Array || x instanceof Float64Array || y instanceof Float64Array;
+  const size = double ? 8 : 4;
+  const xLength = trans ? m : n;
+  const yLength = trans ? n : m;
+  const aResident = residentOffset(a, double);
+  const xResident = residentOffset(x, double);
+  const yResident = residentOffset(y, double);
+  const aBytes = aResident < 0 ? alignUp(m * n * size) : 0;
+  const xBytes = xResident < 0 ? alignUp(xLength * size) : 0;
+  const yBytes = yResident < 0 ? alignUp(yLength * size) : 0;
+  const base = aBytes + xBytes + yBytes > 0 ? stage(engine, aBytes + xBytes + yBytes) : 0;
+  const aOffset = aResident < 0 ? base : aResident;
+  const xOffset = xResident < 0 ? base + aBytes : xResident;
+  const yOffset = yResident < 0 ? base + aBytes + xBytes : yResident;
+  const heap = heapFor(memory.buffer, double);
+  if (aResident < 0) copyIn(heap, aOffset / size, a, m * n);
+  if (xResident < 0) copyIn(heap, xOffset / size, x, xLength);
+  if (yResident < 0 && beta !== 0) copyIn(heap, yOffset / size, y, yLength);
+  (double ? kernels.dgemv : kernels.sgemv)(trans ? 1 : 0, m, n, alpha, aOffset, xOffset, beta, yOffset);
+  if (yResident < 0) copyOut(heap, yOffset / size, y, yLength);
 }
 
 /** The standalone activation pass (z ← σ(z), slope ← σ'(z) over `count` elements) on the WASM kernels. */
