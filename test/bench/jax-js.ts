@@ -73,10 +73,9 @@ const PACKAGE = '@jax-js/jax';
 
 function packageVersion(): string {
   try {
-    // The package's exports do not include package.json; it sits two levels above dist/index.js.
-    const entry = fileURLToPath(import.meta.resolve(PACKAGE));
-    return (JSON.parse(readFileSync(new URL('../package.json', `file://${entry}`), 'utf8')) as { version: string })
-      .version;
+    // The package's exports do not include package.json; it sits one level above dist/index.js.
+    const path = fileURLToPath(new URL('../package.json', import.meta.resolve(PACKAGE)));
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown version';
   }

@@ -31,7 +31,11 @@ function verdict(summary: RunSummary): string {
   return spiked ? 'spiked' : 'monotone';
 }
 
-const rows = result.summaries.map((summary) => [
+// A study with arms gives one row per arm (`zhu-three-arms/quadratic`), each with its own outcome and losses.
+const perArm = result.summaries.flatMap((summary): RunSummary[] =>
+  summary.arms ? Object.entries(summary.arms).map(([arm, own]) => ({ ...summary, ...own, name: `${summary.name}/${arm}` })) : [summary],
+);
+const rows = perArm.map((summary) => [
   summary.name,
   format(summary.normalizedLr),
   summary.outcome,

@@ -1,8 +1,8 @@
-import { defineProbe, type TrainingState } from '@tdlab/core';
+import { defineProbe, type TrainingState, sampledProbe } from '@tdlab/core';
 import type { FloatArray } from '@tdlab/tensor';
 import { type } from 'arktype';
 import { allocateJacobian, formJacobian } from './jacobian.js';
-import { checkedProbe, exactExcessRisk, lambdaOption, meanSquaredError, resolveLambda } from './probe-support.js';
+import { exactExcessRisk, lambdaOption, meanSquaredError, resolveLambda } from './probe-support.js';
 import { linearizedRidge } from './ridge-solver.js';
 
 /** What the closed form gives, computed once per run. */
@@ -76,7 +76,7 @@ export const closedFormRidgeProbe = defineProbe({
   create: (options, context) => {
     let solved: ClosedFormRidge | undefined;
     let norm = 0;
-    return checkedProbe(context.every, (event, emit) => {
+    return sampledProbe(context.every, (event, emit) => {
       if (solved === undefined) {
         solved = solveClosedFormRidge(event.state, resolveLambda(options.lambda, event.state, context.spec));
         norm = Math.sqrt(solved.solution.reduce((sum, value) => sum + value * value, 0));

@@ -1,10 +1,10 @@
-import { defineProbe, type DifferentiableModel, type LabeledInputs } from '@tdlab/core';
+import { defineProbe, type DifferentiableModel, type LabeledInputs, sampledProbe } from '@tdlab/core';
 import { type FloatArray, gemm, gemv } from '@tdlab/tensor';
 import { type } from 'arktype';
 import { allocateJacobian, formJacobian } from './jacobian.js';
 import { type AnalyticKernelSpec, createKernel, kernelSchema } from './kernel-spec.js';
 import { type DotProductKernel, kernelMatrix } from './kernels.js';
-import { checkedProbe, meanSquaredError, requireEval } from './probe-support.js';
+import { meanSquaredError, requireEval } from './probe-support.js';
 import { kernelRidgeCoefficients } from './ridge-solver.js';
 
 export interface KernelRidgeFit {
@@ -87,7 +87,7 @@ export const kernelRidgeProbe = defineProbe({
     const suffix = options.label === undefined ? '' : `/${options.label}`;
     const spec = options.kernel;
     let fit: KernelRidgeFit | undefined;
-    return checkedProbe(context.every, (event, emit) => {
+    return sampledProbe(context.every, (event, emit) => {
       const { data, model } = event.state;
       const test = requireEval('kernel-ridge', data);
       if (spec.use === 'empirical-ntk') {

@@ -1,36 +1,7 @@
-import type { DataSet, DifferentiableModel, EmitMetric, LabeledInputs, MetricRecord, Probe, StepEvent, StudySpec, TrainingState } from '@tdlab/core';
+import type { DataSet, DifferentiableModel, LabeledInputs, StudySpec, TrainingState } from '@tdlab/core';
 import type { FloatArray } from '@tdlab/tensor';
-import { Observable } from 'rxjs';
 import { FeatureModel } from './feature-model.js';
 import { isLinearTeacherDataSet } from './linear-teacher.js';
-
-/**
- * `sampledProbe` of @tdlab/core (steps 0, every, 2·every, … and the last), except that an error
- * thrown while measuring ends the run's stream with that error. (rxjs reports an exception thrown
- * in a subscriber's `next` out of band and carries on, so a probe that cannot measure — no held-out
- * split, a data set without a stated population — would otherwise go unnoticed.)
- */
-export function checkedProbe(every: number, measure: (event: StepEvent, emit: EmitMetric) => void): Probe {
-  return {
-    operator: (source) =>
-      new Observable<MetricRecord>((subscriber) =>
-        source.subscribe({
-          next(event) {
-            if (event.step % every !== 0 && event.outcome === undefined) return;
-            try {
-              measure(event, (name, value, index) => {
-                subscriber.next(index === undefined ? { run: event.run, step: event.step, name, value } : { run: event.run, step: event.step, name, value, index });
-              });
-            } catch (error) {
-              subscriber.error(error);
-            }
-          },
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        }),
-      ),
-  };
-}
 
 /**
  * The `lambda:` option of the ridge probes: λ ≥ 0 in papers.md §5(i)'s normalization

@@ -1,7 +1,7 @@
-import { type DataSet, defineProbe } from '@tdlab/core';
+import { type DataSet, defineProbe, sampledProbe } from '@tdlab/core';
 import { type } from 'arktype';
 import { isLinearTeacherDataSet, type LinearTeacherDataSet } from './linear-teacher.js';
-import { checkedProbe, lambdaOption, resolveLambda } from './probe-support.js';
+import { lambdaOption, resolveLambda } from './probe-support.js';
 import { isotropicRidgelessRisk, type RidgeTheory, ridgeTheory } from './ridge-theory.js';
 
 function requireLinearTeacher(data: DataSet): LinearTeacherDataSet {
@@ -54,7 +54,7 @@ export const ridgeTheoryProbe = defineProbe({
   }),
   create: (options, context) => {
     let report: RidgeTheoryReport | undefined;
-    return checkedProbe(context.every, (event, emit) => {
+    return sampledProbe(context.every, (event, emit) => {
       report ??= ridgeTheoryReport(requireLinearTeacher(event.state.data), resolveLambda(options.lambda, event.state, context.spec));
       const { theory } = report;
       emit('ridge_theory', report.testError);

@@ -1,7 +1,7 @@
-import { defineProbe, type LabeledInputs } from '@tdlab/core';
+import { defineProbe, type LabeledInputs, sampledProbe } from '@tdlab/core';
 import { allocate, type FloatArray } from '@tdlab/tensor';
 import { type } from 'arktype';
-import { checkedProbe, exactExcessRisk, meanSquaredError, requireEval } from './probe-support.js';
+import { exactExcessRisk, meanSquaredError, requireEval } from './probe-support.js';
 
 /**
  * `probes: [{ use: test-error }]` — the errors of papers.md §5–6, (1/n)Σ(f − y)² (mean, no ½,
@@ -17,7 +17,7 @@ export const testErrorProbe = defineProbe({
   create: (_options, context) => {
     let outputs: FloatArray | undefined;
     let evalSet: LabeledInputs | undefined;
-    return checkedProbe(context.every, (event, emit) => {
+    return sampledProbe(context.every, (event, emit) => {
       const { model, data, params } = event.state;
       const train = data.train;
       const evaluation = requireEval('test-error', data);

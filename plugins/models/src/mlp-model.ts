@@ -137,11 +137,13 @@ interface Primal {
  * φ'' is 0 for the piecewise-linear activations (their terms are skipped) and −2φφ' for tanh.
  *
  * Primal cache: H and S depend only on the hidden layers' parameters and X, and the trainer calls
- * forward then vjp at the same θ. The model keeps a float64 copy of θ's hidden blocks and of X and
- * reuses the primal when a call has the same n, array types and values (as TwoLayerModel does):
- * every product stays a pure function of its arguments. Nothing is allocated per call once the
- * buffers have grown to the batch (and the gemm views of an array have been made once, see
- * `weightViews`).
+ * forward then vjp at the same θ. The model keeps exact copies of θ and X (in their own array
+ * types, inside the gemm kernels' memory, where every product's gemms read them in place) and
+ * reuses the primal when a call has the same n, array types and values of θ's hidden blocks and X
+ * (as TwoLayerModel does): every product stays a pure function of its arguments. All per-layer
+ * matrices live in the model's KernelWorkspace too (`dispose` frees them). Nothing is allocated per
+ * call once the buffers have grown to the batch (and the gemm views of an array have been made
+ * once, see `weights`).
  */
 export class MlpModel implements DifferentiableModel {
   readonly parameterCount: number;
@@ -172,7 +174,7 @@ export class MlpModel implements DifferentiableModel {
   private readonly work: LayerScratch;
   /** Column sums (bias gradients), accumulated in float64. */
   private readonly columns: Float64Array;
-  /** β b of one layer, as a float64 row. */
+  /** One float64 row of width ≤ maxWidth: β b of a layer (bias pass), or a θ_w (readout backward). */
   private readonly biasRow: Float64Array;
   /** Per array, its weight blocks as views (gemm reads from index 0). */
   private readonly weightViews = new WeakMap<FloatArray, FloatArray[]>();

@@ -1,10 +1,10 @@
 import { type } from 'arktype';
 import { ContributionRegistry } from '@tdlab/core';
 import { describe, expect, it } from 'vitest';
-import plugin, { evalAccuracyProbe, evalLossProbe, lossProbe, normalizedLrProbe, ntkTopEigenvalueProbe, weightNormProbe } from './index.js';
+import plugin, { armDistanceProbe, evalAccuracyProbe, evalLossProbe, lossProbe, normalizedLrProbe, ntkTopEigenvalueProbe, weightNormProbe } from './index.js';
 
 describe('@tdlab/plugin-probes', () => {
-  it('registers its six probes with the core', () => {
+  it('registers its seven probes with the core', () => {
     const registry = new ContributionRegistry();
     registry.register(plugin);
     expect(registry.list('probe').map((entry) => [entry.contribution.id, entry.plugin])).toEqual([
@@ -14,6 +14,7 @@ describe('@tdlab/plugin-probes', () => {
       ['normalized-lr', '@tdlab/plugin-probes@0.1.0'],
       ['eval-loss', '@tdlab/plugin-probes@0.1.0'],
       ['eval-accuracy', '@tdlab/plugin-probes@0.1.0'],
+      ['arm-distance', '@tdlab/plugin-probes@0.1.0'],
     ]);
     expect(registry.find('probe', 'loss')?.contribution).toBe(lossProbe);
     expect(registry.find('probe', 'ntk-top-eigenvalue')?.contribution).toBe(ntkTopEigenvalueProbe);
@@ -21,10 +22,11 @@ describe('@tdlab/plugin-probes', () => {
     expect(registry.find('probe', 'normalized-lr')?.contribution).toBe(normalizedLrProbe);
     expect(registry.find('probe', 'eval-loss')?.contribution).toBe(evalLossProbe);
     expect(registry.find('probe', 'eval-accuracy')?.contribution).toBe(evalAccuracyProbe);
+    expect(registry.find('probe', 'arm-distance')?.contribution).toBe(armDistanceProbe);
   });
 
   it('leaves every: to the core (no probe declares it)', () => {
-    for (const probe of [lossProbe, ntkTopEigenvalueProbe, weightNormProbe, normalizedLrProbe, evalLossProbe, evalAccuracyProbe]) {
+    for (const probe of [lossProbe, ntkTopEigenvalueProbe, weightNormProbe, normalizedLrProbe, evalLossProbe, evalAccuracyProbe, armDistanceProbe]) {
       expect(probe.options.onUndeclaredKey('reject')({ every: 2 })).toBeInstanceOf(type.errors);
     }
   });

@@ -1,5 +1,6 @@
 import { definePlugin, ProbeContribution } from '@tdlab/core';
 import { ContainerModule } from 'inversify';
+import { armDistanceProbe } from './arm-distance-probe.js';
 import { evalAccuracyProbe } from './eval-accuracy-probe.js';
 import { evalLossProbe } from './eval-loss-probe.js';
 import { lossProbe } from './loss-probe.js';
@@ -7,11 +8,11 @@ import { normalizedLrProbe } from './normalized-lr-probe.js';
 import { ntkTopEigenvalueProbe } from './ntk-top-eigenvalue-probe.js';
 import { weightNormProbe } from './weight-norm-probe.js';
 
-export { evalAccuracyProbe, evalLossProbe, lossProbe, normalizedLrProbe, ntkTopEigenvalueProbe, weightNormProbe };
+export { armDistanceProbe, evalAccuracyProbe, evalLossProbe, lossProbe, normalizedLrProbe, ntkTopEigenvalueProbe, weightNormProbe };
 export { accuracy, checkLabels } from './eval-accuracy-probe.js';
 export type { AccuracyLabels } from './eval-accuracy-probe.js';
 
-/** The first-party probes: loss, ntk-top-eigenvalue, weight-norm, normalized-lr, eval-loss, eval-accuracy. */
+/** The first-party probes: loss, ntk-top-eigenvalue, weight-norm, normalized-lr, eval-loss, eval-accuracy, arm-distance. */
 export default definePlugin({
   name: '@tdlab/plugin-probes',
   version: '0.1.0',
@@ -23,5 +24,6 @@ export default definePlugin({
     bind(ProbeContribution).toConstantValue(normalizedLrProbe);
     bind(ProbeContribution).toConstantValue(evalLossProbe);
     bind(ProbeContribution).toConstantValue(evalAccuracyProbe);
+    bind(ProbeContribution).toConstantValue(armDistanceProbe);
   }),
 });

@@ -45,6 +45,8 @@ export class ConsoleSink implements Sink {
   /** With arms: each arm's latest loss and outcome, and the arms that have stopped. */
   private readonly armLosses = new Map<string, { loss: number; outcome: RunOutcome | undefined }>();
   private readonly finishedArms = new Set<string>();
+  /** An arm stopped at this step: its line is shown whatever the throttle says. */
+  private armStopped = false;
 
   constructor(
     private readonly options: ConsoleSinkOptions = { refreshMilliseconds: 200 },
@@ -72,12 +74,17 @@ export class ConsoleSink implements Sink {
       const order = this.info?.arms ?? [...this.armLosses.keys()];
       const later = order.slice(order.indexOf(event.arm) + 1);
       const last = later.every((arm) => this.finishedArms.has(arm));
-      if (event.outcome !== undefined) this.finishedArms.add(event.arm);
+      if (event.outcome !== undefined) {
+        this.finishedArms.add(event.arm);
+        this.armStopped = true;
+      }
       if (!last) return;
       arms = order
         .map((arm) => {
           const latest = this.armLosses.get(arm);
-          return `${arm} ${latest === undefined ? '-' : (latest.outcome ?? formatNumber(latest.loss))}`;
+          // An arm that stopped early shows how (`diverged`); one that ran to the end, its loss.
+          const stopped = latest?.outcome !== undefined && latest.outcome !== 'max-steps';
+          return `${arm} ${latest === undefined ? '-' : stopped ? latest.outcome : formatNumber(latest.loss)}`;
         })
         .join(' ');
     }
@@ -94,7 +101,8 @@ export class ConsoleSink implements Sink {
     this.last = snapshot;
     const now = this.now();
     const interval = this.tty ? this.options.refreshMilliseconds : Math.max(PLAIN_LINE_MILLISECONDS, this.options.refreshMilliseconds);
-    if (snapshot.outcome !== undefined || now - this.shownAt >= interval) {
+    if (snapshot.outcome !== undefined || this.armStopped || now - this.shownAt >= interval) {
+      this.armStopped = false;
       this.show(snapshot);
       this.shownAt = now;
     }
@@ -143,7 +151,13 @@ export class ConsoleSink implements Sink {
     const names = this.options.metrics ?? [...this.latest.keys()];
     // With arms, a metric asked for is shown for every arm (`ntk_lambda@model`, …).
     const arms = this.info?.arms;
-    const expanded = arms && this.options.metrics ? names.flatMap((name) => arms.map((arm) => `${name}@${arm}`)) : names;
+    const expanded =
+      arms && this.options.metrics
+        ? names.flatMap((name) => {
+            const seen = arms.map((arm) => `${name}@${arm}`).filter((key) => this.latest.has(key));
+            return seen.length > 0 ? seen : [name];
+          })
+        : names;
     // The loss is on every line already, from the step event itself.
     return expanded.filter((name) => name !== 'loss' && !name.startsWith('loss@'));
   }

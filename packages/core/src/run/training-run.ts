@@ -180,9 +180,8 @@ export class TrainingRun {
             if (subscriber.closed) return;
           }
           // Arms that stopped leave the loop (and the live states) after their last event.
-          const finished = loops.filter((loop) => loop.outcome !== undefined);
-          if (finished.length > 0) {
-            for (const loop of finished) liveStates?.delete(loop.arm.name);
+          if (loops.some((loop) => loop.outcome !== undefined)) {
+            for (const loop of loops) if (loop.outcome !== undefined) liveStates?.delete(loop.arm.name);
             loops = loops.filter((loop) => loop.outcome === undefined);
             if (loops.length === 0) {
               subscriber.complete();

@@ -92,7 +92,11 @@ export function validateStudy(input: unknown, registry: ContributionRegistry, so
  * that is not a map is reported by the core schema; here, the names and the sections.
  */
 function resolveArms(registry: ContributionRegistry, value: unknown, issues: SpecIssue[]): ResolvedArm[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  if (Array.isArray(value)) {
+    issues.push({ path: 'arms', message: 'must be a map from arm name to a model section (arms: { quadratic: { use: quadratic, base: … } }), not a list' });
+    return [];
+  }
+  if (typeof value !== 'object' || value === null) return [];
   const entries = Object.entries(value);
   if (entries.length === 0) {
     issues.push({ path: 'arms', message: 'must name at least one arm besides the model (or be left out)' });
