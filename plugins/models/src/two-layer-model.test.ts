@@ -264,3 +264,17 @@ describe('two-layer primal pass on the fused WASM gemm + activation kernel', () 
     });
   }
 });
+
+describe('TwoLayerModel.preactivationSparsity (papers.md §2)', () => {
+  it('is the fraction of z = u·x/√d ≤ 0, zero counted as sparse, for every activation', () => {
+    // d = 1, U = (1, −1, 0), v = 1: z = (1, −1, 0) for x = 1 and (−2, 2, 0) for x = −2 → 4 of 6 non-positive.
+    for (const activation of ['relu', 'leaky-relu', 'tanh', 'linear'] as const) {
+      const model = new TwoLayerModel({ width: 3, inputDim: 1, activation });
+      const params = Float64Array.from([1, -1, 0, 1, 1, 1]);
+      const out = new Float64Array(1);
+      model.preactivationSparsity(params, { x: Float64Array.from([1, -2]), n: 2 }, out);
+      expect(model.hiddenLayers).toEqual(['hidden']);
+      expect(out[0]).toBe(4 / 6);
+    }
+  });
+});

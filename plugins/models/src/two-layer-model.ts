@@ -314,6 +314,22 @@ export class TwoLayerModel implements DifferentiableModel {
     return lin;
   }
 
+  readonly hiddenLayers: readonly string[] = ['hidden'];
+
+  /**
+   * out[0] = fraction of z_ki = uᵢ·x_k/√d ≤ 0. Counted on σ(Z) from the primal pass: every activation
+   * here is sign-preserving with σ(0) = 0 (ReLU's σ(z) = 0 exactly when z ≤ 0), so σ(z) ≤ 0 ⇔ z ≤ 0.
+   */
+  preactivationSparsity(params: FloatArray, inputs: Inputs, out: Float64Array): void {
+    this.check(params, inputs);
+    this.primal(params, inputs, undefined);
+    const values = this.scratch.ensure(inputs.n)[0];
+    const count = inputs.n * this.width;
+    let sparse = 0;
+    for (let i = 0; i < count; i++) if (values[i] <= 0) sparse++;
+    out[0] = count === 0 ? Number.NaN : sparse / count;
+  }
+
   /** Returns the model's scratch memory to the kernels; the model must not be used afterwards. */
   dispose(): void {
     this.linearization?.packed?.rows.release();

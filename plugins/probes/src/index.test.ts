@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import plugin, { armDistanceProbe, evalAccuracyProbe, evalLossProbe, lossProbe, normalizedLrProbe, ntkTopEigenvalueProbe, weightNormProbe } from './index.js';
 
 describe('@tdlab/plugin-probes', () => {
-  it('registers its seven probes with the core', () => {
+  it('registers its eight probes with the core', () => {
     const registry = new ContributionRegistry();
     registry.register(plugin);
     expect(registry.list('probe').map((entry) => [entry.contribution.id, entry.plugin])).toEqual([
@@ -15,6 +15,7 @@ describe('@tdlab/plugin-probes', () => {
       ['eval-loss', '@tdlab/plugin-probes@0.1.0'],
       ['eval-accuracy', '@tdlab/plugin-probes@0.1.0'],
       ['arm-distance', '@tdlab/plugin-probes@0.1.0'],
+      ['activation-sparsity', '@tdlab/plugin-probes@0.1.0'],
     ]);
     expect(registry.find('probe', 'loss')?.contribution).toBe(lossProbe);
     expect(registry.find('probe', 'ntk-top-eigenvalue')?.contribution).toBe(ntkTopEigenvalueProbe);

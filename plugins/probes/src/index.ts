@@ -1,5 +1,6 @@
 import { definePlugin, ProbeContribution } from '@tdlab/core';
 import { ContainerModule } from 'inversify';
+import { activationSparsityProbe } from './activation-sparsity-probe.js';
 import { armDistanceProbe } from './arm-distance-probe.js';
 import { evalAccuracyProbe } from './eval-accuracy-probe.js';
 import { evalLossProbe } from './eval-loss-probe.js';
@@ -8,11 +9,11 @@ import { normalizedLrProbe } from './normalized-lr-probe.js';
 import { ntkTopEigenvalueProbe } from './ntk-top-eigenvalue-probe.js';
 import { weightNormProbe } from './weight-norm-probe.js';
 
-export { armDistanceProbe, evalAccuracyProbe, evalLossProbe, lossProbe, normalizedLrProbe, ntkTopEigenvalueProbe, weightNormProbe };
+export { activationSparsityProbe, armDistanceProbe, evalAccuracyProbe, evalLossProbe, lossProbe, normalizedLrProbe, ntkTopEigenvalueProbe, weightNormProbe };
 export { accuracy, checkLabels } from './eval-accuracy-probe.js';
 export type { AccuracyLabels } from './eval-accuracy-probe.js';
 
-/** The first-party probes: loss, ntk-top-eigenvalue, weight-norm, normalized-lr, eval-loss, eval-accuracy, arm-distance. */
+/** The first-party probes: loss, ntk-top-eigenvalue, weight-norm, normalized-lr, eval-loss, eval-accuracy, arm-distance, activation-sparsity. */
 export default definePlugin({
   name: '@tdlab/plugin-probes',
   version: '0.1.0',
@@ -25,5 +26,6 @@ export default definePlugin({
     bind(ProbeContribution).toConstantValue(evalLossProbe);
     bind(ProbeContribution).toConstantValue(evalAccuracyProbe);
     bind(ProbeContribution).toConstantValue(armDistanceProbe);
+    bind(ProbeContribution).toConstantValue(activationSparsityProbe);
   }),
 });

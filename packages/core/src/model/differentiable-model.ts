@@ -57,6 +57,17 @@ export interface DifferentiableModel {
    */
   linearize?(params: FloatArray, inputs: Inputs): LinearizedModel;
   /**
+   * Optional, for networks: the names of the hidden layers whose pre-activations
+   * `preactivationSparsity` reports, in order (e.g. ["hidden"] or ["layer1", "layer2", "layer3"]).
+   */
+  readonly hiddenLayers?: readonly string[];
+  /**
+   * Optional: out[l] = the fraction of non-positive pre-activations z ≤ 0 of hidden layer l over
+   * all units and the n inputs (Meltzer et al.'s activation sparsity, papers.md §2; a NaN
+   * pre-activation counts as not sparse). `out` has one entry per `hiddenLayers` name.
+   */
+  preactivationSparsity?(params: FloatArray, inputs: Inputs, out: Float64Array): void;
+  /**
    * Optional: frees what the model holds outside the JavaScript heap (buffers in the WASM kernels'
    * memory). The trainer calls it once the run's stream has ended; the model is not used afterwards.
    */
