@@ -1,4 +1,5 @@
 import type { DifferentiableModel, Inputs } from '@tdlab/core';
+import { checkModelDerivatives, innerProduct, maxRelativeError, randomNormalVector } from '@tdlab/core/testing';
 import { Rng } from '@tdlab/tensor';
 import { describe, expect, it } from 'vitest';
 import { activationSlope, activationValue, type FeatureActivationName } from './feature-activation.js';
@@ -15,28 +16,6 @@ import { NeuralTangentFeatureModel } from './neural-tangent-feature-model.js';
 const n = 5;
 const d = 4;
 const width = 6;
-
-function normals(rng: Rng, length: number): Float64Array {
-  const out = new Float64Array(length);
-  rng.fillNormal(out);
-  return out;
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
-}
-
-function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return error / scale;
-}
 
 interface Case {
   readonly name: string;
@@ -56,7 +35,7 @@ const cases: Case[] = [
   {
     name: 'linear-features (papers.md §5(i))',
     make: () => new FeatureModel(new IdentityFeatures(d), { name: 'linear-features', initStd: 1 }),
-    naive: (theta, x) => dot(theta, x),
+    naive: (theta, x) => innerProduct(theta, x),
   },
   ...(['relu', 'tanh', 'linear'] as const).map(
     (activation: FeatureActivationName): Case => ({
@@ -92,10 +71,10 @@ describe.each(cases)('$name', ({ make, naive }) => {
   const p = model.parameterCount;
   const params = new Float64Array(p);
   model.initialize(rng, params);
-  const inputs: Inputs = { x: normals(rng, n * d), n };
+  const inputs: Inputs = { x: randomNormalVector(rng, n * d), n };
   const row = (k: number) => inputs.x.subarray(k * d, (k + 1) * d);
-  const tangent = normals(rng, p);
-  const cotangent = normals(rng, n);
+  const tangent = randomNormalVector(rng, p);
+  const cotangent = randomNormalVector(rng, n);
 
   it('forward matches the per-sample formula', () => {
     const out = new Float64Array(n);
@@ -104,25 +83,24 @@ describe.each(cases)('$name', ({ make, naive }) => {
     expect(maxRelativeError(out, expected)).toBeLessThan(1e-13);
   });
 
-  it('jvp matches a central finite difference of forward', () => {
-    const h = 1e-5;
-    const plus = params.map((v, i) => v + h * tangent[i]);
-    const minus = params.map((v, i) => v - h * tangent[i]);
-    const expected = Array.from({ length: n }, (_, k) => (naive(plus, row(k)) - naive(minus, row(k))) / (2 * h));
-    const out = new Float64Array(n);
-    model.jvp(params, inputs, tangent, out);
-    expect(maxRelativeError(out, expected)).toBeLessThan(1e-8);
+  it('jvp matches a central finite difference of the per-sample formula (h = 1e-5, ≤ 1e-8), and ⟨g, Jv⟩ = ⟨Jᵀg, v⟩ (1e-13)', () => {
+    checkModelDerivatives(model, params, inputs, {
+      checks: ['jvp', 'adjoint'],
+      tangent,
+      cotangent,
+      step: 1e-5,
+      tolerance: 1e-8,
+      identityTolerance: 1e-13,
+      forwardReference: (theta) => Array.from({ length: n }, (_, k) => naive(theta, row(k))),
+    });
   });
 
-  it('vjp is the transpose of jvp: ⟨g, Jv⟩ = ⟨Jᵀg, v⟩, and the explicit Jacobian agrees with both', () => {
+  it('the explicit Jacobian agrees with jvp', () => {
     const jv = new Float64Array(n);
-    const jtg = new Float64Array(p);
     model.jvp(params, inputs, tangent, jv);
-    model.vjp(params, inputs, cotangent, jtg);
-    expect(Math.abs(dot(cotangent, jv) - dot(jtg, tangent)) / Math.abs(dot(cotangent, jv))).toBeLessThan(1e-13);
     const jacobian = new Float64Array(n * p);
     formJacobian(model, params, inputs, jacobian);
-    for (let k = 0; k < n; k++) expect(dot(jacobian.subarray(k * p, (k + 1) * p), tangent)).toBeCloseTo(jv[k], 12);
+    for (let k = 0; k < n; k++) expect(innerProduct(jacobian.subarray(k * p, (k + 1) * p), tangent)).toBeCloseTo(jv[k], 12);
   });
 
   it('is linear in θ: f(θ) = J·θ, the hvp and the second directional derivatives are 0', () => {
@@ -142,13 +120,13 @@ describe.each(cases)('$name', ({ make, naive }) => {
   it('gives the same products after other batches were evaluated (the feature cache is keyed by values)', () => {
     const before = new Float64Array(n);
     model.forward(params, inputs, before);
-    for (let trial = 0; trial < 3; trial++) model.forward(params, { x: normals(rng, 3 * d), n: 3 }, new Float64Array(3));
+    for (let trial = 0; trial < 3; trial++) model.forward(params, { x: randomNormalVector(rng, 3 * d), n: 3 }, new Float64Array(3));
     const copy = { x: Float64Array.from(inputs.x), n };
     const after = new Float64Array(n);
     model.forward(params, copy, after);
     expect(Array.from(after)).toEqual(Array.from(before));
     // A buffer refilled in place with other rows is recomputed, not served from the cache.
-    copy.x.set(normals(rng, n * d));
+    copy.x.set(randomNormalVector(rng, n * d));
     model.forward(params, copy, after);
     const expected = Array.from({ length: n }, (_, k) => naive(params, copy.x.subarray(k * d, (k + 1) * d)));
     expect(maxRelativeError(after, expected)).toBeLessThan(1e-13);
@@ -181,7 +159,7 @@ describe('initialization and checks', () => {
     const model = new NeuralTangentFeatureModel({ weights, width, inputDim: d, activation: 'tanh', initStd: 1 });
     const params = new Float64Array(model.parameterCount);
     model.initialize(rng, params);
-    const inputs = { x: normals(rng, n * d), n };
+    const inputs = { x: randomNormalVector(rng, n * d), n };
     const explicit = new Float64Array(n * model.parameterCount);
     formJacobian(model, params, inputs, explicit);
     const { jacobian: _omitted, ...rest } = Object.assign(Object.create(null), {

@@ -1,4 +1,5 @@
 import type { DifferentiableModel, Inputs } from '@tdlab/core';
+import { checkModelDerivatives, derivativeCheckNames, innerProduct, maxRelativeError, modelProducts, randomNormalVector } from '@tdlab/core/testing';
 import { allocate, type FloatArray, Rng } from '@tdlab/tensor';
 import { describe, expect, it } from 'vitest';
 import type { ActivationName } from './activation.js';
@@ -55,42 +56,6 @@ const cases: Case[] = [
   ),
 ];
 
-function randomVector(rng: Rng, length: number): Float64Array {
-  const out = new Float64Array(length);
-  rng.fillNormal(out);
-  return out;
-}
-
-function inner(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
-}
-
-/** max |a − b| / max |b|: the error relative to the scale of the reference. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return error / scale;
-}
-
-function shifted(params: FloatArray, direction: ArrayLike<number>, h: number): Float64Array {
-  const out = Float64Array.from(params);
-  for (let i = 0; i < out.length; i++) out[i] += h * direction[i];
-  return out;
-}
-
-function unit(p: number, j: number): Float64Array {
-  const e = new Float64Array(p);
-  e[j] = 1;
-  return e;
-}
-
 interface Setup {
   model: DifferentiableModel;
   p: number;
@@ -114,40 +79,18 @@ function setup(c: Case, seed = 11): Setup {
     model,
     p,
     params,
-    inputs: { x: randomVector(rng, n * d), n },
-    a: randomVector(rng, p),
-    b: randomVector(rng, p),
-    g: randomVector(rng, n),
-    w: randomVector(rng, n),
+    inputs: { x: randomNormalVector(rng, n * d), n },
+    a: randomNormalVector(rng, p),
+    b: randomNormalVector(rng, p),
+    g: randomNormalVector(rng, n),
+    w: randomNormalVector(rng, n),
   };
 }
 
 describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (c) => {
-  const forward = (s: Setup, params: FloatArray): Float64Array => {
-    const out = new Float64Array(n);
-    s.model.forward(params, s.inputs, out);
-    return out;
-  };
-  const jvp = (s: Setup, params: FloatArray, tangent: FloatArray): Float64Array => {
-    const out = new Float64Array(n);
-    s.model.jvp(params, s.inputs, tangent, out);
-    return out;
-  };
-  const vjp = (s: Setup, params: FloatArray, cotangent: FloatArray): Float64Array => {
-    const out = new Float64Array(s.p);
-    s.model.vjp(params, s.inputs, cotangent, out);
-    return out;
-  };
-  const hvp = (s: Setup, params: FloatArray, weights: FloatArray, vector: FloatArray): Float64Array => {
-    const out = new Float64Array(s.p);
-    s.model.hvp(params, s.inputs, weights, vector, out);
-    return out;
-  };
-  const secondDirectional = (s: Setup, params: FloatArray, vector: FloatArray): Float64Array => {
-    const out = new Float64Array(n);
-    s.model.secondDirectional(params, s.inputs, vector, out);
-    return out;
-  };
+  const forward = (s: Setup, params: FloatArray): Float64Array => modelProducts(s.model, s.inputs).forward(params);
+  const jvp = (s: Setup, params: FloatArray, tangent: FloatArray): Float64Array => modelProducts(s.model, s.inputs).jvp(params, tangent);
+  const vjp = (s: Setup, params: FloatArray, cotangent: FloatArray): Float64Array => modelProducts(s.model, s.inputs).vjp(params, cotangent);
 
   it('has blocks "u" [m, d] and "v" [m] tiling the parameter vector', () => {
     const { model } = setup(c);
@@ -163,93 +106,33 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     const s = setup(c);
     const expected = new Float64Array(n);
     for (let k = 0; k < n; k++) expected[k] = c.naive(s.params, s.inputs.x.subarray(k * d, (k + 1) * d));
-    expect(relativeError(forward(s, s.params), expected)).toBeLessThan(1e-14);
+    expect(maxRelativeError(forward(s, s.params), expected)).toBeLessThan(1e-14);
   });
 
-  it('jvp matches central differences of forward (≤ 1e-6 relative)', () => {
+  // jvp, vjp, hvp (from vjp and from jvp) and secondDirectional (from jvp) against central differences
+  // with h = 1e-6, secondDirectional against the second difference of forward with h = 1e-4 (all
+  // ≤ 1e-6 relative); the adjoint identity ⟨g, J a⟩ = ⟨Jᵀg, a⟩, the symmetry ⟨a, H b⟩ = ⟨H a, b⟩ and
+  // Σ w_k·secondDirectional_k = aᵀH a to 1e-12.
+  it.each(derivativeCheckNames)('%s: derivative check (checkModelDerivatives, h = 1e-6, ≤ 1e-6 relative; identities to 1e-12)', (check) => {
     const s = setup(c);
-    const h = 1e-6;
-    const plus = forward(s, shifted(s.params, s.a, h));
-    const minus = forward(s, shifted(s.params, s.a, -h));
-    const fd = plus.map((value, k) => (value - minus[k]) / (2 * h));
-    expect(relativeError(jvp(s, s.params, s.a), fd)).toBeLessThan(1e-6);
-  });
-
-  it('vjp matches central differences of gᵀf, coordinate by coordinate (≤ 1e-6 relative)', () => {
-    const s = setup(c);
-    const h = 1e-6;
-    const fd = new Float64Array(s.p);
-    for (let j = 0; j < s.p; j++) {
-      const e = unit(s.p, j);
-      fd[j] = (inner(s.g, forward(s, shifted(s.params, e, h))) - inner(s.g, forward(s, shifted(s.params, e, -h)))) / (2 * h);
-    }
-    expect(relativeError(vjp(s, s.params, s.g), fd)).toBeLessThan(1e-6);
-  });
-
-  it('hvp matches central differences of jvp, coordinate by coordinate (≤ 1e-6 relative)', () => {
-    const s = setup(c);
-    const h = 1e-6;
-    // (Σ_k w_k ∇²f_k a)_j = d/dt Σ_k w_k (J(θ + t·a) e_j)_k at t = 0.
-    const fd = new Float64Array(s.p);
-    const up = shifted(s.params, s.a, h);
-    const down = shifted(s.params, s.a, -h);
-    for (let j = 0; j < s.p; j++) {
-      const e = unit(s.p, j);
-      fd[j] = (inner(s.w, jvp(s, up, e)) - inner(s.w, jvp(s, down, e))) / (2 * h);
-    }
-    expect(relativeError(hvp(s, s.params, s.w, s.a), fd)).toBeLessThan(1e-6);
-  });
-
-  it('hvp matches central differences of vjp (≤ 1e-6 relative)', () => {
-    const s = setup(c);
-    const h = 1e-6;
-    const plus = vjp(s, shifted(s.params, s.a, h), s.w);
-    const minus = vjp(s, shifted(s.params, s.a, -h), s.w);
-    const fd = plus.map((value, j) => (value - minus[j]) / (2 * h));
-    expect(relativeError(hvp(s, s.params, s.w, s.a), fd)).toBeLessThan(1e-6);
-  });
-
-  it('secondDirectional matches central differences of jvp (≤ 1e-6 relative)', () => {
-    const s = setup(c);
-    const h = 1e-6;
-    const plus = jvp(s, shifted(s.params, s.a, h), s.a);
-    const minus = jvp(s, shifted(s.params, s.a, -h), s.a);
-    const fd = plus.map((value, k) => (value - minus[k]) / (2 * h));
-    expect(relativeError(secondDirectional(s, s.params, s.a), fd)).toBeLessThan(1e-6);
-  });
-
-  it('secondDirectional matches the second central difference of forward (≤ 1e-6 relative)', () => {
-    const s = setup(c);
-    const h = 1e-4;
-    const plus = forward(s, shifted(s.params, s.a, h));
-    const mid = forward(s, s.params);
-    const minus = forward(s, shifted(s.params, s.a, -h));
-    const fd = plus.map((value, k) => (value - 2 * mid[k] + minus[k]) / (h * h));
-    expect(relativeError(secondDirectional(s, s.params, s.a), fd)).toBeLessThan(1e-6);
-  });
-
-  it('adjoint identity ⟨g, J a⟩ = ⟨Jᵀg, a⟩ to 1e-12', () => {
-    const s = setup(c);
-    const left = inner(s.g, jvp(s, s.params, s.a));
-    const right = inner(vjp(s, s.params, s.g), s.a);
-    expect(Math.abs(left - right)).toBeLessThanOrEqual(1e-12 * Math.abs(left));
-  });
-
-  it('the Hessian product is symmetric, ⟨a, H b⟩ = ⟨H a, b⟩, and Σ w_k·secondDirectional_k = aᵀH a (to 1e-12)', () => {
-    const s = setup(c);
-    const left = inner(s.a, hvp(s, s.params, s.w, s.b));
-    const right = inner(hvp(s, s.params, s.w, s.a), s.b);
-    expect(Math.abs(left - right)).toBeLessThanOrEqual(1e-12 * Math.abs(left));
-    const quadratic = inner(s.a, hvp(s, s.params, s.w, s.a));
-    const summed = inner(s.w, secondDirectional(s, s.params, s.a));
-    expect(Math.abs(quadratic - summed)).toBeLessThanOrEqual(1e-12 * Math.abs(quadratic));
+    checkModelDerivatives(s.model, s.params, s.inputs, {
+      checks: [check],
+      tangent: s.a,
+      secondTangent: s.b,
+      cotangent: s.g,
+      weights: s.w,
+      step: 1e-6,
+      secondStep: 1e-4,
+      tolerance: 1e-6,
+      identityTolerance: 1e-12,
+    });
   });
 
   it('products are linear in the tangent/cotangent (J(2a + b) = 2Ja + Jb) and independent of batch order', () => {
     const s = setup(c);
     const combined = s.a.map((value, i) => 2 * value + s.b[i]);
     const expected = jvp(s, s.params, s.a).map((value, k, ja) => 2 * ja[k] + jvp(s, s.params, s.b)[k]);
-    expect(relativeError(jvp(s, s.params, combined), expected)).toBeLessThan(1e-13);
+    expect(maxRelativeError(jvp(s, s.params, combined), expected)).toBeLessThan(1e-13);
     // Sample k of a batch equals a batch of that sample alone.
     const all = forward(s, s.params);
     for (let k = 0; k < n; k++) {
@@ -282,7 +165,7 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     const params = Float64Array.from(s.params);
     const x = Float64Array.from(s.inputs.x);
     const inputs = { x, n };
-    const other = { x: randomVector(rng, 2 * n * d), n: 2 * n };
+    const other = { x: randomNormalVector(rng, 2 * n * d), n: 2 * n };
     const all = (model: DifferentiableModel) => {
       const f = new Float64Array(n);
       const jv = new Float64Array(n);
@@ -324,24 +207,27 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     const jtg = new Float64Array(s.p);
     linear.jvp(s.a, ja);
     linear.vjp(s.g, jtg);
-    expect(relativeError(ja, jvp(s, s.params, s.a))).toBeLessThan(1e-14);
-    expect(relativeError(jtg, vjp(s, s.params, s.g))).toBeLessThan(1e-14);
-    // J·a against central differences of forward, and Jᵀe_k against the rows of J.
-    const h = 1e-6;
-    const plus = forward(s, shifted(s.params, s.a, h));
-    const minus = forward(s, shifted(s.params, s.a, -h));
-    expect(relativeError(ja, plus.map((value, k) => (value - minus[k]) / (2 * h)))).toBeLessThan(1e-6);
-    const fd = new Float64Array(s.p);
-    for (let j = 0; j < s.p; j++) {
-      const e = unit(s.p, j);
-      fd[j] = (inner(s.g, forward(s, shifted(s.params, e, h))) - inner(s.g, forward(s, shifted(s.params, e, -h)))) / (2 * h);
-    }
-    expect(relativeError(jtg, fd)).toBeLessThan(1e-6);
+    expect(maxRelativeError(ja, jvp(s, s.params, s.a))).toBeLessThan(1e-14);
+    expect(maxRelativeError(jtg, vjp(s, s.params, s.g))).toBeLessThan(1e-14);
+    // The snapshot's J·a and Jᵀg against central differences of forward (h = 1e-6, ≤ 1e-6), as jvp/vjp are.
+    checkModelDerivatives(
+      {
+        parameterCount: s.p,
+        forward: (params, inputs, out) => s.model.forward(params, inputs, out),
+        jvp: (_params, _inputs, tangent, out) => linear.jvp(tangent, out),
+        vjp: (_params, _inputs, cotangent, out) => linear.vjp(cotangent, out),
+        hvp: () => {},
+        secondDirectional: () => {},
+      },
+      s.params,
+      s.inputs,
+      { checks: ['jvp', 'vjp'], tangent: s.a, cotangent: s.g, step: 1e-6, tolerance: 1e-6 },
+    );
     // θ and X changed in place and other products in between do not move the linearization …
     params.fill(1);
     x.fill(-1);
     s.model.forward(params, inputs, new Float64Array(n));
-    s.model.vjp(params, { x: randomVector(new Rng(2), 3 * d), n: 3 }, Float64Array.of(1, 2, 3), new Float64Array(s.p));
+    s.model.vjp(params, { x: randomNormalVector(new Rng(2), 3 * d), n: 3 }, Float64Array.of(1, 2, 3), new Float64Array(s.p));
     const again = new Float64Array(n);
     linear.jvp(s.a, again);
     expect(again).toEqual(ja);
@@ -371,12 +257,12 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     const reference = new Float64Array(n);
     linear.jvp(s.a, out);
     s.model.jvp(p32, in32, s.a, reference);
-    expect(relativeError(out, reference)).toBeLessThan(1e-6);
+    expect(maxRelativeError(out, reference)).toBeLessThan(1e-6);
     const grad = new Float64Array(s.p);
     const gradReference = new Float64Array(s.p);
     linear.vjp(s.g, grad);
     s.model.vjp(p32, in32, s.g, gradReference);
-    expect(relativeError(grad, gradReference)).toBeLessThan(1e-6);
+    expect(maxRelativeError(grad, gradReference)).toBeLessThan(1e-6);
   });
 
   it('rejects buffers that are too short', () => {
@@ -407,19 +293,19 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     for (const model of [s.model, c.make()]) {
       model.forward(p32, in32, out32);
       s.model.forward(p64, in64, out64);
-      expect(relativeError(out32, out64)).toBeLessThan(1e-5);
+      expect(maxRelativeError(out32, out64)).toBeLessThan(1e-5);
       model.jvp(p32, in32, a32, out32);
       s.model.jvp(p64, in64, a64, out64);
-      expect(relativeError(out32, out64)).toBeLessThan(1e-5);
+      expect(maxRelativeError(out32, out64)).toBeLessThan(1e-5);
       model.vjp(p32, in32, s.g, grad32);
       s.model.vjp(p64, in64, s.g, grad64);
-      expect(relativeError(grad32, grad64)).toBeLessThan(1e-5);
+      expect(maxRelativeError(grad32, grad64)).toBeLessThan(1e-5);
       model.hvp(p32, in32, s.w, a32, grad32);
       s.model.hvp(p64, in64, s.w, a64, grad64);
-      expect(relativeError(grad32, grad64)).toBeLessThan(1e-5);
+      expect(maxRelativeError(grad32, grad64)).toBeLessThan(1e-5);
       model.secondDirectional(p32, in32, a32, out32);
       s.model.secondDirectional(p64, in64, a64, out64);
-      expect(relativeError(out32, out64)).toBeLessThan(1e-5);
+      expect(maxRelativeError(out32, out64)).toBeLessThan(1e-5);
     }
   });
 });
@@ -430,27 +316,27 @@ describe('uv ≡ linear two-layer (papers.md §1a, §1b: the uv model is the lin
     const uv = new UvModel({ width: m, inputDim: d });
     const linear = new TwoLayerModel({ width: m, inputDim: d, activation: 'linear' });
     const p = uv.parameterCount;
-    const params = randomVector(rng, p);
-    const inputs = { x: randomVector(rng, n * d), n };
-    const a = randomVector(rng, p);
-    const g = randomVector(rng, n);
+    const params = randomNormalVector(rng, p);
+    const inputs = { x: randomNormalVector(rng, n * d), n };
+    const a = randomNormalVector(rng, p);
+    const g = randomNormalVector(rng, n);
     const pair = (length: number) => [new Float64Array(length), new Float64Array(length)] as const;
     let [left, right] = pair(n);
     uv.forward(params, inputs, left);
     linear.forward(params, inputs, right);
-    expect(relativeError(left, right)).toBeLessThan(1e-13);
+    expect(maxRelativeError(left, right)).toBeLessThan(1e-13);
     uv.jvp(params, inputs, a, left);
     linear.jvp(params, inputs, a, right);
-    expect(relativeError(left, right)).toBeLessThan(1e-13);
+    expect(maxRelativeError(left, right)).toBeLessThan(1e-13);
     uv.secondDirectional(params, inputs, a, left);
     linear.secondDirectional(params, inputs, a, right);
-    expect(relativeError(left, right)).toBeLessThan(1e-13);
+    expect(maxRelativeError(left, right)).toBeLessThan(1e-13);
     [left, right] = pair(p);
     uv.vjp(params, inputs, g, left);
     linear.vjp(params, inputs, g, right);
-    expect(relativeError(left, right)).toBeLessThan(1e-13);
+    expect(maxRelativeError(left, right)).toBeLessThan(1e-13);
     uv.hvp(params, inputs, g, a, left);
     linear.hvp(params, inputs, g, a, right);
-    expect(relativeError(left, right)).toBeLessThan(1e-13);
+    expect(maxRelativeError(left, right)).toBeLessThan(1e-13);
   });
 });

@@ -1,4 +1,5 @@
-import { ContributionRegistry, type ModelContext } from '@tdlab/core';
+import { ContributionRegistry } from '@tdlab/core';
+import { innerProduct, testModelContext } from '@tdlab/core/testing';
 import { Rng } from '@tdlab/tensor';
 import { type } from 'arktype';
 import { describe, expect, it } from 'vitest';
@@ -7,27 +8,7 @@ import { GeneralQuadraticModel, rademacherDiagonal } from './general-quadratic-m
 import modelsPlugin from './index.js';
 import { UvModel } from './uv-model.js';
 
-function context(inputDim: number, seed = 0): ModelContext {
-  return {
-    runId: 'test',
-    spec: {} as ModelContext['spec'],
-    precision: 'float64',
-    rng: (purpose: string) => new Rng(seed).derive(purpose),
-    baseDir: '.',
-    outDir: undefined,
-    inputDim,
-    createModel: () => {
-      throw new Error('no nested sections');
-    },
-  };
-}
-
 const relative = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
-const inner = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
-};
 
 describe('general-quadratic, diagonal Σ — Zhu et al. App. 19.4 (papers.md §1b)', () => {
   const d = 100;
@@ -46,8 +27,8 @@ describe('general-quadratic, diagonal Σ — Zhu et al. App. 19.4 (papers.md §1
   it('g(w; x) = w·x/‖x‖ + ½γ Σⱼ sⱼwⱼ², ∇g = φ + γΣw, so the one-sample NTK is λ = ‖φ + γΣw‖²', () => {
     const { model, x, params, inputs } = setup(1);
     const s = model.diagonal!;
-    const norm = Math.sqrt(inner(x, x));
-    const g = inner(params, x) / norm + 0.5 * gamma * params.reduce((sum, w, j) => sum + s[j] * w * w, 0);
+    const norm = Math.sqrt(innerProduct(x, x));
+    const g = innerProduct(params, x) / norm + 0.5 * gamma * params.reduce((sum, w, j) => sum + s[j] * w * w, 0);
     const out = new Float64Array(1);
     model.forward(params, inputs, out);
     expect(relative(out[0], g)).toBeLessThan(1e-13);
@@ -56,7 +37,7 @@ describe('general-quadratic, diagonal Σ — Zhu et al. App. 19.4 (papers.md §1
     const expected = x.map((value, j) => value / norm + gamma * s[j] * params[j]);
     for (let j = 0; j < d; j++) expect(Math.abs(gradient[j] - expected[j])).toBeLessThan(1e-15);
     // λ₀ ≈ 1 + 2γ φᵀΣw + γ²‖w‖² ≈ 1 at γ = 1e-2 (so η and r = ηλ₀ nearly coincide in App. 19.4).
-    expect(Math.abs(inner(gradient, gradient) - 1)).toBeLessThan(0.1);
+    expect(Math.abs(innerProduct(gradient, gradient) - 1)).toBeLessThan(0.1);
   });
 
   it('Σ does not depend on x: the Hessian product is the same for every input, and vᵀ∇²g_k v = γ vᵀΣv for each k', () => {
@@ -91,7 +72,7 @@ describe('general-quadratic, diagonal Σ — Zhu et al. App. 19.4 (papers.md §1
         model.forward(params, inputs, out);
         const a = new Float64Array(d);
         model.vjp(params, inputs, Float64Array.of(1), a);
-        return { g: out[0], lambda: inner(a, a), mu: a.reduce((sum, value, j) => sum + s[j] * value * value, 0) };
+        return { g: out[0], lambda: innerProduct(a, a), mu: a.reduce((sum, value, j) => sum + s[j] * value * value, 0) };
       };
       for (let t = 0; t < 12; t++) {
         const { g, lambda, mu } = state();
@@ -169,12 +150,12 @@ describe('general-quadratic, uv Σ(x) — the uv model as a general quadratic mo
 
   it('at x = 1, d = 1: the NTK is (‖u‖² + ‖v‖²)/m (Lewkowycz et al. eq. 2 set-up)', () => {
     const m = 200;
-    const model = generalQuadraticModel.create(expectOptions({ sigma: 'uv', width: m }), context(1));
+    const model = generalQuadraticModel.create(expectOptions({ sigma: 'uv', width: m }), testModelContext(1));
     const params = new Float64Array(model.parameterCount);
     model.initialize(new Rng(3), params);
     const row = new Float64Array(model.parameterCount);
     model.vjp(params, { x: Float64Array.of(1), n: 1 }, Float64Array.of(1), row);
-    expect(relative(inner(row, row), inner(params, params) / m)).toBeLessThan(1e-12);
+    expect(relative(innerProduct(row, row), innerProduct(params, params) / m)).toBeLessThan(1e-12);
   });
 });
 
@@ -212,21 +193,21 @@ describe('general-quadratic options (papers.md §1b)', () => {
   });
 
   it('create: Σ is drawn from rng("model").derive("sigma") (same seed, same Σ), an explicit diagonal is used as given, and its length is checked', () => {
-    const first = generalQuadraticModel.create(expectOptions({ gamma: 1e-3 }), context(100, 4)) as GeneralQuadraticModel;
-    const again = generalQuadraticModel.create(expectOptions({ gamma: 1e-3 }), context(100, 4)) as GeneralQuadraticModel;
-    const other = generalQuadraticModel.create(expectOptions({ gamma: 1e-3 }), context(100, 5)) as GeneralQuadraticModel;
+    const first = generalQuadraticModel.create(expectOptions({ gamma: 1e-3 }), testModelContext(100, { seed: 4 })) as GeneralQuadraticModel;
+    const again = generalQuadraticModel.create(expectOptions({ gamma: 1e-3 }), testModelContext(100, { seed: 4 })) as GeneralQuadraticModel;
+    const other = generalQuadraticModel.create(expectOptions({ gamma: 1e-3 }), testModelContext(100, { seed: 5 })) as GeneralQuadraticModel;
     expect(first.diagonal).toEqual(rademacherDiagonal(new Rng(4).derive('model').derive('sigma'), 100));
     expect(again.diagonal).toEqual(first.diagonal);
     expect(other.diagonal).not.toEqual(first.diagonal);
     expect(first.parameterCount).toBe(100);
     expect(first.blocks).toEqual([{ name: 'w', offset: 0, length: 100, shape: [100] }]);
     expect(first.features).toBe('normalized');
-    const explicit = generalQuadraticModel.create(expectOptions({ sigma: [1, -1, -1], gamma: 0.5 }), context(3)) as GeneralQuadraticModel;
+    const explicit = generalQuadraticModel.create(expectOptions({ sigma: [1, -1, -1], gamma: 0.5 }), testModelContext(3)) as GeneralQuadraticModel;
     expect(Array.from(explicit.diagonal!)).toEqual([1, -1, -1]);
-    expect(() => generalQuadraticModel.create(expectOptions({ sigma: [1, -1], gamma: 0.5 }), context(3))).toThrow(
+    expect(() => generalQuadraticModel.create(expectOptions({ sigma: [1, -1], gamma: 0.5 }), testModelContext(3))).toThrow(
       "sigma lists 2 diagonal entries, but the data's input dimension is 3",
     );
-    const uv = generalQuadraticModel.create(expectOptions({ sigma: 'uv', width: 16 }), context(1)) as GeneralQuadraticModel;
+    const uv = generalQuadraticModel.create(expectOptions({ sigma: 'uv', width: 16 }), testModelContext(1)) as GeneralQuadraticModel;
     expect(uv.gamma).toBe(0.25);
     expect(uv.parameterCount).toBe(32);
   });

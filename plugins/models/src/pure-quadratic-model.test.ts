@@ -1,4 +1,5 @@
-import { ContributionRegistry, type ModelContext } from '@tdlab/core';
+import { ContributionRegistry } from '@tdlab/core';
+import { innerProduct, testModelContext } from '@tdlab/core/testing';
 import { gemm, Rng, symmetricEigen } from '@tdlab/tensor';
 import { type } from 'arktype';
 import { describe, expect, it } from 'vitest';
@@ -8,27 +9,7 @@ import { drawKeptIndices, drawPureQuadraticStructure, PureQuadraticModel } from 
 
 /* Meltzer et al.'s quadratic model (papers.md §2): structure, NTK closed form, exact dynamics, options. */
 
-function context(inputDim: number, seed = 0): ModelContext {
-  return {
-    runId: 'test',
-    spec: {} as ModelContext['spec'],
-    precision: 'float64',
-    rng: (purpose: string) => new Rng(seed).derive(purpose),
-    baseDir: '.',
-    outDir: undefined,
-    inputDim,
-    createModel: () => {
-      throw new Error('no nested sections');
-    },
-  };
-}
-
 const relative = (actual: number, expected: number) => Math.abs(actual - expected) / Math.abs(expected);
-const inner = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
-};
 
 function square(matrix: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
@@ -124,7 +105,7 @@ describe('pure-quadratic model (papers.md §2)', () => {
         model.vjp(params, inputs, e, row);
         model.jvp(params, inputs, row, column);
         for (let a = 0; a < batch; a++) {
-          const closed = model.zeta ** 2 * inner(theta2[a], theta2[b]) + inner(phis[a], phis[b]);
+          const closed = model.zeta ** 2 * innerProduct(theta2[a], theta2[b]) + innerProduct(phis[a], phis[b]);
           expect(Math.abs(column[a] - closed)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(closed)));
         }
       }
@@ -150,7 +131,7 @@ describe('pure-quadratic model (papers.md §2)', () => {
       for (let a = 0; a < ns; a++) expect(Math.abs(out[a] - expected[a])).toBeLessThan(1e-13);
       for (let c = ns; c < model.parameterCount; c++) expect(out[c]).toBe(0);
       const theta = params.subarray(0, ns);
-      const zk = (model.zeta / 2) * inner(theta, times(psi, theta, ns)) + inner(params.subarray(ns), model.featureMap(x.subarray(k * d, (k + 1) * d)));
+      const zk = (model.zeta / 2) * innerProduct(theta, times(psi, theta, ns)) + innerProduct(params.subarray(ns), model.featureMap(x.subarray(k * d, (k + 1) * d)));
       expect(relative(z[k], zk)).toBeLessThan(1e-13);
     }
   });
@@ -194,7 +175,7 @@ describe('pure-quadratic model (papers.md §2)', () => {
       const ntk = () => {
         const row = new Float64Array(n);
         model.vjp(params, single, Float64Array.of(1), row);
-        return inner(row, row);
+        return innerProduct(row, row);
       };
       const output = () => {
         const out = new Float64Array(1);
@@ -204,7 +185,7 @@ describe('pure-quadratic model (papers.md §2)', () => {
       const eta = r / ntk();
       for (let t = 0; t < 10 && Math.abs(output()) > 1e-6 && Math.abs(output()) < 1e6; t++) {
         const [z, lambda] = [output(), ntk()];
-        expect(relative(lambda, z2 * inner(params, params))).toBeLessThan(1e-12);
+        expect(relative(lambda, z2 * innerProduct(params, params))).toBeLessThan(1e-12);
         const zNext = z * (1 - eta * lambda + eta * eta * z2 * z * z);
         const lambdaNext = lambda + eta * z2 * z * z * (eta * lambda - 4);
         const gradient = new Float64Array(n);
@@ -261,7 +242,7 @@ describe('pure-quadratic options (papers.md §2)', () => {
 
   it('create: ψ and φ come from rng("meta-features"), the mask from rng("model").derive("mask")', () => {
     const options = expectOptions({ width: 10, masks: 3, features: 4, maskedFeatures: 1 });
-    const student = pureQuadraticModel.create(options, context(2, 7)) as PureQuadraticModel;
+    const student = pureQuadraticModel.create(options, testModelContext(2, { seed: 7 })) as PureQuadraticModel;
     const structure = drawPureQuadraticStructure(new Rng(7).derive(META_FEATURE_STREAM), { inputDim: 2, width: 10, features: 4 });
     const masks = new Rng(7).derive('model').derive('mask');
     const metaIndices = drawKeptIndices(masks, 10, 3);

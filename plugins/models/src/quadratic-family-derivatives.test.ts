@@ -1,4 +1,5 @@
 import type { DifferentiableModel, Inputs } from '@tdlab/core';
+import { checkModelDerivatives, derivativeCheckNames, maxRelativeError, modelProducts, randomNormalVector, shiftedVector } from '@tdlab/core/testing';
 import { allocate, type FloatArray, Rng } from '@tdlab/tensor';
 import { describe, expect, it } from 'vitest';
 import { GeneralQuadraticModel, rademacherDiagonal } from './general-quadratic-model.js';
@@ -116,42 +117,6 @@ const cases: Case[] = [
   },
 ];
 
-function randomVector(rng: Rng, length: number): Float64Array {
-  const out = new Float64Array(length);
-  rng.fillNormal(out);
-  return out;
-}
-
-function inner(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
-}
-
-/** max |a − b| / max |b|. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return error / scale;
-}
-
-function shifted(params: FloatArray, direction: ArrayLike<number>, h: number): Float64Array {
-  const out = Float64Array.from(params);
-  for (let i = 0; i < out.length; i++) out[i] += h * direction[i];
-  return out;
-}
-
-function unit(p: number, j: number): Float64Array {
-  const e = new Float64Array(p);
-  e[j] = 1;
-  return e;
-}
-
 interface Setup {
   model: DifferentiableModel;
   p: number;
@@ -173,46 +138,25 @@ function setup(c: Case, seed = 11): Setup {
     model,
     p,
     params,
-    inputs: { x: randomVector(rng, n * d), n },
-    a: randomVector(rng, p),
-    b: randomVector(rng, p),
-    g: randomVector(rng, n),
-    w: randomVector(rng, n),
+    inputs: { x: randomNormalVector(rng, n * d), n },
+    a: randomNormalVector(rng, p),
+    b: randomNormalVector(rng, p),
+    g: randomNormalVector(rng, n),
+    w: randomNormalVector(rng, n),
   };
 }
 
 describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (c) => {
-  const forward = (s: Setup, params: FloatArray, inputs = s.inputs): Float64Array => {
-    const out = new Float64Array(inputs.n);
-    s.model.forward(params, inputs, out);
-    return out;
-  };
-  const jvp = (s: Setup, params: FloatArray, tangent: FloatArray): Float64Array => {
-    const out = new Float64Array(n);
-    s.model.jvp(params, s.inputs, tangent, out);
-    return out;
-  };
-  const vjp = (s: Setup, params: FloatArray, cotangent: FloatArray): Float64Array => {
-    const out = new Float64Array(s.p);
-    s.model.vjp(params, s.inputs, cotangent, out);
-    return out;
-  };
-  const hvp = (s: Setup, weights: FloatArray, vector: FloatArray): Float64Array => {
-    const out = new Float64Array(s.p);
-    s.model.hvp(s.params, s.inputs, weights, vector, out);
-    return out;
-  };
-  const secondDirectional = (s: Setup, vector: FloatArray): Float64Array => {
-    const out = new Float64Array(n);
-    s.model.secondDirectional(s.params, s.inputs, vector, out);
-    return out;
-  };
+  const forward = (s: Setup, params: FloatArray, inputs = s.inputs): Float64Array => modelProducts(s.model, inputs).forward(params);
+  const jvp = (s: Setup, params: FloatArray, tangent: FloatArray): Float64Array => modelProducts(s.model, s.inputs).jvp(params, tangent);
+  const vjp = (s: Setup, params: FloatArray, cotangent: FloatArray): Float64Array => modelProducts(s.model, s.inputs).vjp(params, cotangent);
+  const secondDirectional = (s: Setup, vector: FloatArray): Float64Array => modelProducts(s.model, s.inputs).secondDirectional(s.params, vector);
 
   it('forward matches a naive per-sample formula (1e-13)', () => {
     const s = setup(c);
     const expected = new Float64Array(n);
     for (let k = 0; k < n; k++) expected[k] = c.naive(s.params, s.inputs.x.subarray(k * d, (k + 1) * d));
-    expect(relativeError(forward(s, s.params), expected)).toBeLessThan(1e-13);
+    expect(maxRelativeError(forward(s, s.params), expected)).toBeLessThan(1e-13);
   });
 
   it('blocks tile the parameter vector', () => {
@@ -226,50 +170,24 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     expect(offset).toBe(model.parameterCount);
   });
 
-  it('jvp matches central differences of forward (≤ 1e-7 relative)', () => {
+  // jvp, vjp and hvp (from vjp and from jvp) against central differences with h = 1e-5,
+  // secondDirectional against central differences of jvp and the second difference of forward with
+  // h = 1e-4 (all ≤ 1e-7 relative); the adjoint identity, Hessian symmetry and
+  // Σ w_k·secondDirectional_k = aᵀH a to 1e-12.
+  it.each(derivativeCheckNames)('%s: derivative check (checkModelDerivatives, h = 1e-5 / 1e-4 for secondDirectional, ≤ 1e-7 relative; identities to 1e-12)', (check) => {
     const s = setup(c);
-    const h = 1e-5;
-    const plus = forward(s, shifted(s.params, s.a, h));
-    const minus = forward(s, shifted(s.params, s.a, -h));
-    expect(relativeError(jvp(s, s.params, s.a), plus.map((value, k) => (value - minus[k]) / (2 * h)))).toBeLessThan(1e-7);
-  });
-
-  it('vjp matches central differences of gᵀf, coordinate by coordinate (≤ 1e-7 relative)', () => {
-    const s = setup(c);
-    const h = 1e-5;
-    const fd = new Float64Array(s.p);
-    for (let j = 0; j < s.p; j++) {
-      const e = unit(s.p, j);
-      fd[j] = (inner(s.g, forward(s, shifted(s.params, e, h))) - inner(s.g, forward(s, shifted(s.params, e, -h)))) / (2 * h);
-    }
-    expect(relativeError(vjp(s, s.params, s.g), fd)).toBeLessThan(1e-7);
-  });
-
-  it('hvp matches central differences of vjp and of jvp (≤ 1e-7 relative)', () => {
-    const s = setup(c);
-    const h = 1e-5;
-    const plus = vjp(s, shifted(s.params, s.a, h), s.w);
-    const minus = vjp(s, shifted(s.params, s.a, -h), s.w);
-    const exact = hvp(s, s.w, s.a);
-    expect(relativeError(exact, plus.map((value, j) => (value - minus[j]) / (2 * h)))).toBeLessThan(1e-7);
-    const up = shifted(s.params, s.a, h);
-    const down = shifted(s.params, s.a, -h);
-    const fd = new Float64Array(s.p);
-    for (let j = 0; j < s.p; j++) fd[j] = (inner(s.w, jvp(s, up, unit(s.p, j))) - inner(s.w, jvp(s, down, unit(s.p, j)))) / (2 * h);
-    expect(relativeError(exact, fd)).toBeLessThan(1e-7);
-  });
-
-  it('secondDirectional matches central differences of jvp and the second difference of forward (≤ 1e-7)', () => {
-    const s = setup(c);
-    const h = 1e-4;
-    const exact = secondDirectional(s, s.a);
-    const plus = jvp(s, shifted(s.params, s.a, h), s.a);
-    const minus = jvp(s, shifted(s.params, s.a, -h), s.a);
-    expect(relativeError(exact, plus.map((value, k) => (value - minus[k]) / (2 * h)))).toBeLessThan(1e-7);
-    const up = forward(s, shifted(s.params, s.a, h));
-    const mid = forward(s, s.params);
-    const down = forward(s, shifted(s.params, s.a, -h));
-    expect(relativeError(exact, up.map((value, k) => (value - 2 * mid[k] + down[k]) / (h * h)))).toBeLessThan(1e-7);
+    checkModelDerivatives(s.model, s.params, s.inputs, {
+      checks: [check],
+      tangent: s.a,
+      secondTangent: s.b,
+      cotangent: s.g,
+      weights: s.w,
+      step: 1e-5,
+      secondStep: 1e-4,
+      overrides: { 'second-jvp': { step: 1e-4 } },
+      tolerance: 1e-7,
+      identityTolerance: 1e-12,
+    });
   });
 
   it('the model is exactly quadratic in θ: f(θ + a) = f + Ja + ½aᵀHa (1e-12)', () => {
@@ -278,17 +196,7 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     const ja = jvp(s, s.params, s.a);
     const sd = secondDirectional(s, s.a);
     const expected = f.map((value, k) => value + ja[k] + 0.5 * sd[k]);
-    expect(relativeError(forward(s, shifted(s.params, s.a, 1)), expected)).toBeLessThan(1e-12);
-  });
-
-  it('adjoint identity ⟨g, J a⟩ = ⟨Jᵀg, a⟩, Hessian symmetry and Σ w_k·secondDirectional_k = aᵀH a (1e-12)', () => {
-    const s = setup(c);
-    const left = inner(s.g, jvp(s, s.params, s.a));
-    expect(Math.abs(left - inner(vjp(s, s.params, s.g), s.a))).toBeLessThanOrEqual(1e-12 * Math.abs(left));
-    const hab = inner(s.a, hvp(s, s.w, s.b));
-    expect(Math.abs(hab - inner(hvp(s, s.w, s.a), s.b))).toBeLessThanOrEqual(1e-12 * Math.abs(hab));
-    const quadratic = inner(s.a, hvp(s, s.w, s.a));
-    expect(Math.abs(quadratic - inner(s.w, secondDirectional(s, s.a)))).toBeLessThanOrEqual(1e-12 * Math.abs(quadratic));
+    expect(maxRelativeError(forward(s, shiftedVector(s.params, s.a, 1)), expected)).toBeLessThan(1e-12);
   });
 
   it('sample k of a batch equals a batch of that sample alone; n = 2, 4, 1, 0 agree with a fresh model', () => {
@@ -317,7 +225,7 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     const params = Float64Array.from(s.params);
     const x = Float64Array.from(s.inputs.x);
     const inputs = { x, n };
-    const other = { x: randomVector(new Rng(5), 2 * n * d), n: 2 * n };
+    const other = { x: randomNormalVector(new Rng(5), 2 * n * d), n: 2 * n };
     const all = (model: DifferentiableModel) => {
       const out = [new Float64Array(n), new Float64Array(s.p), new Float64Array(n), new Float64Array(s.p), new Float64Array(n)];
       model.forward(params, inputs, out[0]);
@@ -352,12 +260,12 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     const jtg = new Float64Array(s.p);
     linear.jvp(s.a, ja);
     linear.vjp(s.g, jtg);
-    expect(relativeError(ja, jvp(s, s.params, s.a))).toBeLessThan(1e-14);
-    expect(relativeError(jtg, vjp(s, s.params, s.g))).toBeLessThan(1e-14);
+    expect(maxRelativeError(ja, jvp(s, s.params, s.a))).toBeLessThan(1e-14);
+    expect(maxRelativeError(jtg, vjp(s, s.params, s.g))).toBeLessThan(1e-14);
     params.fill(1);
     x.fill(-1);
     s.model.forward(params, inputs, new Float64Array(n));
-    s.model.vjp(params, { x: randomVector(new Rng(2), 3 * d), n: 3 }, Float64Array.of(1, 2, 3), new Float64Array(s.p));
+    s.model.vjp(params, { x: randomNormalVector(new Rng(2), 3 * d), n: 3 }, Float64Array.of(1, 2, 3), new Float64Array(s.p));
     const again = new Float64Array(n);
     linear.jvp(s.a, again);
     expect(again).toEqual(ja);
@@ -369,7 +277,7 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     next.jvp(s.a, again);
     const reference = new Float64Array(n);
     c.make().jvp(params, inputs, s.a, reference);
-    expect(relativeError(again, reference)).toBeLessThan(1e-14);
+    expect(maxRelativeError(again, reference)).toBeLessThan(1e-14);
     expect(() => next.jvp(s.a, new Float64Array(n - 1))).toThrow(RangeError);
     expect(() => next.vjp(s.g, new Float64Array(s.p - 1))).toThrow(RangeError);
   });
@@ -402,18 +310,18 @@ describe.each(cases)('$name: derivative products (papers.md §0 conventions)', (
     const reference = c.make();
     s.model.forward(p32, in32, out32);
     reference.forward(p64, in64, out64);
-    expect(relativeError(out32, out64)).toBeLessThan(1e-5);
+    expect(maxRelativeError(out32, out64)).toBeLessThan(1e-5);
     s.model.jvp(p32, in32, a32, out32);
     reference.jvp(p64, in64, a64, out64);
-    expect(relativeError(out32, out64)).toBeLessThan(1e-5);
+    expect(maxRelativeError(out32, out64)).toBeLessThan(1e-5);
     s.model.vjp(p32, in32, s.g, grad32);
     reference.vjp(p64, in64, s.g, grad64);
-    expect(relativeError(grad32, grad64)).toBeLessThan(1e-5);
+    expect(maxRelativeError(grad32, grad64)).toBeLessThan(1e-5);
     s.model.hvp(p32, in32, s.w, a32, grad32);
     reference.hvp(p64, in64, s.w, a64, grad64);
-    expect(relativeError(grad32, grad64)).toBeLessThan(1e-5);
+    expect(maxRelativeError(grad32, grad64)).toBeLessThan(1e-5);
     s.model.secondDirectional(p32, in32, a32, out32);
     reference.secondDirectional(p64, in64, a64, out64);
-    expect(relativeError(out32, out64)).toBeLessThan(1e-5);
+    expect(maxRelativeError(out32, out64)).toBeLessThan(1e-5);
   });
 });

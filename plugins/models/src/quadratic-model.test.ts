@@ -1,4 +1,5 @@
 import type { DifferentiableModel, Inputs } from '@tdlab/core';
+import { innerProduct, maxRelativeError, modelProducts, randomNormalVector, shiftedVector } from '@tdlab/core/testing';
 import { type FloatArray, Rng } from '@tdlab/tensor';
 import { describe, expect, it } from 'vitest';
 import { linearized } from './linearized-model.js';
@@ -15,58 +16,11 @@ import { UvModel } from './uv-model.js';
  * taylor-expansion.test.ts.
  */
 
-function randomVector(rng: Rng, length: number, scale = 1): Float64Array {
-  const out = new Float64Array(length);
-  rng.fillNormal(out);
-  for (let i = 0; i < length; i++) out[i] *= scale;
-  return out;
-}
-
-function inner(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
-}
-
-/** max |a − b| / max |b|. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return error / scale;
-}
-
-const plus = (a: Float64Array, b: Float64Array, scale = 1): Float64Array => a.map((value, i) => value + scale * b[i]);
-
-function forward(model: DifferentiableModel, params: FloatArray, inputs: Inputs): Float64Array {
-  const out = new Float64Array(inputs.n);
-  model.forward(params, inputs, out);
-  return out;
-}
-function vjp(model: DifferentiableModel, params: FloatArray, inputs: Inputs, cotangent: FloatArray): Float64Array {
-  const out = new Float64Array(model.parameterCount);
-  model.vjp(params, inputs, cotangent, out);
-  return out;
-}
-function jvp(model: DifferentiableModel, params: FloatArray, inputs: Inputs, tangent: FloatArray): Float64Array {
-  const out = new Float64Array(inputs.n);
-  model.jvp(params, inputs, tangent, out);
-  return out;
-}
-function hvp(model: DifferentiableModel, params: FloatArray, inputs: Inputs, weights: FloatArray, vector: FloatArray): Float64Array {
-  const out = new Float64Array(model.parameterCount);
-  model.hvp(params, inputs, weights, vector, out);
-  return out;
-}
-function secondDirectional(model: DifferentiableModel, params: FloatArray, inputs: Inputs, vector: FloatArray): Float64Array {
-  const out = new Float64Array(inputs.n);
-  model.secondDirectional(params, inputs, vector, out);
-  return out;
-}
+const forward = (model: DifferentiableModel, params: FloatArray, inputs: Inputs) => modelProducts(model, inputs).forward(params);
+const vjp = (model: DifferentiableModel, params: FloatArray, inputs: Inputs, cotangent: FloatArray) => modelProducts(model, inputs).vjp(params, cotangent);
+const jvp = (model: DifferentiableModel, params: FloatArray, inputs: Inputs, tangent: FloatArray) => modelProducts(model, inputs).jvp(params, tangent);
+const hvp = (model: DifferentiableModel, params: FloatArray, inputs: Inputs, weights: FloatArray, vector: FloatArray) => modelProducts(model, inputs).hvp(params, weights, vector);
+const secondDirectional = (model: DifferentiableModel, params: FloatArray, inputs: Inputs, vector: FloatArray) => modelProducts(model, inputs).secondDirectional(params, vector);
 
 describe('quadratic(two-layer ReLU), one input ≡ the uv model on the units active at θ₀ — papers.md §1b (Zhu et al. eq. 10)', () => {
   /*
@@ -84,13 +38,13 @@ describe('quadratic(two-layer ReLU), one input ≡ the uv model on the units act
   const m = 64;
   const d = 5;
   const make = () => new TwoLayerModel({ width: m, inputDim: d, activation: 'relu', secondLayer: 'rademacher' });
-  const x = randomVector(new Rng(30), d);
+  const x = randomNormalVector(new Rng(30), d);
   const single = { x, n: 1 };
   const model = quadratic(make());
   const p = model.parameterCount;
   const theta0 = new Float64Array(p);
   model.initialize(new Rng(31), theta0);
-  const active = Array.from({ length: m }, (_, i) => inner(theta0.subarray(i * d, (i + 1) * d), x) > 0);
+  const active = Array.from({ length: m }, (_, i) => innerProduct(theta0.subarray(i * d, (i + 1) * d), x) > 0);
   const mask = (theta: ArrayLike<number>): Float64Array => {
     const out = Float64Array.from(theta);
     for (let i = 0; i < m; i++) {
@@ -110,19 +64,19 @@ describe('quadratic(two-layer ReLU), one input ≡ the uv model on the units act
 
   it('forward, vjp, jvp, hvp and secondDirectional agree with the masked uv model at any θ (1e-12)', () => {
     const rng = new Rng(32);
-    for (const params of [theta0, plus(theta0, randomVector(rng, p), 0.5), randomVector(rng, p, 2)]) {
-      const t = randomVector(rng, p);
+    for (const params of [theta0, shiftedVector(theta0, randomNormalVector(rng, p), 0.5), randomNormalVector(rng, p, 2)]) {
+      const t = randomNormalVector(rng, p);
       const c = Float64Array.of(1.7);
-      expect(relativeError(forward(model, params, single), forward(uv, mask(params), single))).toBeLessThan(1e-12);
-      expect(relativeError(vjp(model, params, single, c), vjp(uv, mask(params), single, c))).toBeLessThan(1e-12);
-      expect(relativeError(jvp(model, params, single, t), jvp(uv, mask(params), single, mask(t)))).toBeLessThan(1e-12);
-      expect(relativeError(hvp(model, params, single, c, t), hvp(uv, mask(params), single, c, mask(t)))).toBeLessThan(1e-12);
-      expect(relativeError(secondDirectional(model, params, single, t), secondDirectional(uv, params, single, mask(t)))).toBeLessThan(1e-12);
+      expect(maxRelativeError(forward(model, params, single), forward(uv, mask(params), single))).toBeLessThan(1e-12);
+      expect(maxRelativeError(vjp(model, params, single, c), vjp(uv, mask(params), single, c))).toBeLessThan(1e-12);
+      expect(maxRelativeError(jvp(model, params, single, t), jvp(uv, mask(params), single, mask(t)))).toBeLessThan(1e-12);
+      expect(maxRelativeError(hvp(model, params, single, c, t), hvp(uv, mask(params), single, c, mask(t)))).toBeLessThan(1e-12);
+      expect(maxRelativeError(secondDirectional(model, params, single, t), secondDirectional(uv, params, single, mask(t)))).toBeLessThan(1e-12);
     }
   });
 
   it('equals √(m′/m) times the width-m′ uv model of the active rows', () => {
-    const params = plus(theta0, randomVector(new Rng(33), p), 0.5);
+    const params = shiftedVector(theta0, randomNormalVector(new Rng(33), p), 0.5);
     const rows = active.flatMap((on, i) => (on ? [i] : []));
     const small = new UvModel({ width: rows.length, inputDim: d });
     const sub = new Float64Array(small.parameterCount);
@@ -145,17 +99,17 @@ describe('quadratic(two-layer ReLU), one input ≡ the uv model on the units act
       const params = new Float64Array(p);
       nqm.initialize(new Rng(31), params);
       const uvParams = mask(params);
-      const xx = inner(x, x);
+      const xx = innerProduct(x, x);
       // λ = ‖J_θᵀ‖² for one input: the NTK of the NQM at θ, from its own vjp.
       const lambdaOf = (theta: Float64Array) => {
         const row = vjp(nqm, theta, single, Float64Array.of(1));
-        return inner(row, row);
+        return innerProduct(row, row);
       };
       const lambda0 = lambdaOf(params);
       // λ₀ = (md)^{-1} Σᵢ 1ᵢ (vᵢ²‖x‖² + (uᵢ·x)²) (papers.md §1b).
       let formula = 0;
       for (let i = 0; i < m; i++) {
-        if (active[i]) formula += params[m * d + i] ** 2 * xx + inner(params.subarray(i * d, (i + 1) * d), x) ** 2;
+        if (active[i]) formula += params[m * d + i] ** 2 * xx + innerProduct(params.subarray(i * d, (i + 1) * d), x) ** 2;
       }
       expect(Math.abs(lambda0 - formula / (m * d))).toBeLessThan(1e-12 * lambda0);
       const eta = r / lambda0;
@@ -175,7 +129,7 @@ describe('quadratic(two-layer ReLU), one input ≡ the uv model on the units act
         }
         g = forward(nqm, params, single)[0];
         lambda = lambdaOf(params);
-        expect(relativeError(mask(params), uvParams)).toBeLessThan(1e-9);
+        expect(maxRelativeError(mask(params), uvParams)).toBeLessThan(1e-9);
         expect(Math.abs(g - gNext)).toBeLessThan(1e-9 * Math.max(Math.abs(g), Math.abs(e), 1));
         expect(Math.abs(lambda - lambdaNext)).toBeLessThan(1e-9 * lambda0);
         peak = Math.max(peak, Math.abs(g - y));
@@ -193,7 +147,7 @@ describe('quadratic — papers.md §1b', () => {
   const n = 4;
   const d = 3;
   const m = 16;
-  const inputs = { x: randomVector(new Rng(40), n * d), n };
+  const inputs = { x: randomNormalVector(new Rng(40), n * d), n };
 
   it('the uv model is its own NQM: all products of quadratic(uv) equal uv’s at any θ (1e-12)', () => {
     const base = new UvModel({ width: m, inputDim: d });
@@ -202,14 +156,14 @@ describe('quadratic — papers.md §1b', () => {
     const theta0 = new Float64Array(p);
     model.initialize(new Rng(41), theta0);
     const rng = new Rng(42);
-    for (const params of [plus(theta0, randomVector(rng, p)), randomVector(rng, p, 3)]) {
-      const t = randomVector(rng, p);
-      const c = randomVector(rng, n);
-      expect(relativeError(forward(model, params, inputs), forward(base, params, inputs))).toBeLessThan(1e-12);
-      expect(relativeError(jvp(model, params, inputs, t), jvp(base, params, inputs, t))).toBeLessThan(1e-12);
-      expect(relativeError(vjp(model, params, inputs, c), vjp(base, params, inputs, c))).toBeLessThan(1e-12);
-      expect(relativeError(hvp(model, params, inputs, c, t), hvp(base, params, inputs, c, t))).toBeLessThan(1e-12);
-      expect(relativeError(secondDirectional(model, params, inputs, t), secondDirectional(base, params, inputs, t))).toBeLessThan(1e-12);
+    for (const params of [shiftedVector(theta0, randomNormalVector(rng, p), 1), randomNormalVector(rng, p, 3)]) {
+      const t = randomNormalVector(rng, p);
+      const c = randomNormalVector(rng, n);
+      expect(maxRelativeError(forward(model, params, inputs), forward(base, params, inputs))).toBeLessThan(1e-12);
+      expect(maxRelativeError(jvp(model, params, inputs, t), jvp(base, params, inputs, t))).toBeLessThan(1e-12);
+      expect(maxRelativeError(vjp(model, params, inputs, c), vjp(base, params, inputs, c))).toBeLessThan(1e-12);
+      expect(maxRelativeError(hvp(model, params, inputs, c, t), hvp(base, params, inputs, c, t))).toBeLessThan(1e-12);
+      expect(maxRelativeError(secondDirectional(model, params, inputs, t), secondDirectional(base, params, inputs, t))).toBeLessThan(1e-12);
     }
   });
 
@@ -218,15 +172,15 @@ describe('quadratic — papers.md §1b', () => {
     const p = model.parameterCount;
     const theta0 = new Float64Array(p);
     model.initialize(new Rng(43), theta0);
-    const params = plus(theta0, randomVector(new Rng(44), p), 1e-3);
+    const params = shiftedVector(theta0, randomNormalVector(new Rng(44), p), 1e-3);
     for (let k = 0; k < n; k++) {
       for (let i = 0; i < m; i++) {
-        const before = inner(theta0.subarray(i * d, (i + 1) * d), inputs.x.subarray(k * d, (k + 1) * d));
-        const after = inner(params.subarray(i * d, (i + 1) * d), inputs.x.subarray(k * d, (k + 1) * d));
+        const before = innerProduct(theta0.subarray(i * d, (i + 1) * d), inputs.x.subarray(k * d, (k + 1) * d));
+        const after = innerProduct(params.subarray(i * d, (i + 1) * d), inputs.x.subarray(k * d, (k + 1) * d));
         expect(Math.sign(after)).toBe(Math.sign(before));
       }
     }
-    expect(relativeError(forward(model, params, inputs), forward(model.base, params, inputs))).toBeLessThan(1e-12);
+    expect(maxRelativeError(forward(model, params, inputs), forward(model.base, params, inputs))).toBeLessThan(1e-12);
   });
 
   it('approximates a smooth net to third order: |f_quad − f| = O(ε³) along θ₀ + εΔ (ratio 8 per halving), where f_lin has O(ε²)', () => {
@@ -236,10 +190,10 @@ describe('quadratic — papers.md §1b', () => {
     const theta0 = new Float64Array(quad.parameterCount);
     quad.initialize(new Rng(45), theta0);
     lin.expandAt(theta0);
-    const direction = randomVector(new Rng(46), quad.parameterCount);
+    const direction = randomNormalVector(new Rng(46), quad.parameterCount);
     const error = (model: DifferentiableModel, eps: number) => {
-      const params = plus(theta0, direction, eps);
-      return relativeError(forward(model, params, inputs), forward(quad.base, params, inputs));
+      const params = shiftedVector(theta0, direction, eps);
+      return maxRelativeError(forward(model, params, inputs), forward(quad.base, params, inputs));
     };
     for (const eps of [0.1, 0.05]) {
       const ratio = error(quad, eps) / error(quad, eps / 2);
@@ -256,14 +210,14 @@ describe('quadratic — papers.md §1b', () => {
     const theta0 = new Float64Array(p);
     model.initialize(new Rng(47), theta0);
     const rng = new Rng(48);
-    const direction = randomVector(rng, p);
-    const tangent = randomVector(rng, p);
+    const direction = randomNormalVector(rng, p);
+    const tangent = randomNormalVector(rng, p);
     for (const [deltaScale, tangentScale] of [
       [1, 1],
       [1e3, 1e-6],
       [1e-6, 1e4],
     ]) {
-      const params = plus(theta0, direction, deltaScale);
+      const params = shiftedVector(theta0, direction, deltaScale);
       const delta = direction.map((value) => value * deltaScale);
       const t = tangent.map((value) => value * tangentScale);
       // jvp(θ, t) − J₀t is the bilinear form; the reference takes row k of Σ_k w_k H₀,k Δ with w = e_k.
@@ -271,10 +225,10 @@ describe('quadratic — papers.md §1b', () => {
       const reference = new Float64Array(n).map((_, k) => {
         const e = new Float64Array(n);
         e[k] = 1;
-        return inner(hvp(base, theta0, inputs, e, delta), t);
+        return innerProduct(hvp(base, theta0, inputs, e, delta), t);
       });
       // Relative to the natural scale of the term, ‖H‖·‖Δ‖·‖t‖ (here max |reference|).
-      expect(relativeError(hessianTerm, reference)).toBeLessThan(1e-10);
+      expect(maxRelativeError(hessianTerm, reference)).toBeLessThan(1e-10);
     }
   });
 });
