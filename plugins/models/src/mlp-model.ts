@@ -1,5 +1,5 @@
 import type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from '@tdlab/core';
-import { activationPass, type FloatArray, gemm, gemmActivation, KernelWorkspace, type Precision, type Rng } from '@tdlab/tensor';
+import { activationPass, allocate, type FloatArray, gemm, gemmActivation, gemv, KernelWorkspace, type Precision, type Rng } from '@tdlab/tensor';
 import { Activation, type ActivationName } from './activation.js';
 import { criticalWeightVariance } from './critical-initialization.js';
 import { checkInputs, checkLength } from './internal.js';
@@ -172,12 +172,16 @@ export class MlpModel implements DifferentiableModel {
   private readonly tangents: LayerScratch;
   /** Four n × maxWidth work matrices (ping-pong pairs). */
   private readonly work: LayerScratch;
-  /** Column sums (bias gradients), accumulated in float64. */
-  private readonly columns: Float64Array;
-  /** One float64 row of width ≤ maxWidth: β b of a layer (bias pass), or a θ_w (readout backward). */
-  private readonly biasRow: Float64Array;
+  /** n ones (resident): bias gradients are the gemv β·Δᵀ1. */
+  private readonly ones: LayerScratch;
+  /** a θ_w of the readout, as a float64 row (the readout's backward step). */
+  private readonly readoutRow: Float64Array;
+  /** Per hidden layer, β b (or β δb) as a row of the scratch precision, copied into each row of Z. */
+  private readonly biasRows: readonly FloatArray[];
   /** Per array, its weight blocks as views (gemm reads from index 0). */
   private readonly weightViews = new WeakMap<FloatArray, FloatArray[]>();
+  /** Per array, its bias blocks as views (empty without biases). */
+  private readonly biasViews = new WeakMap<FloatArray, FloatArray[]>();
   /**
    * Exact copies of the last θ and X (in their own array types) in the kernels' memory: the primal
    * cache key (θ[0, hiddenCount) and X), and the operands every product's gemms read in place.
@@ -254,8 +258,9 @@ export class MlpModel implements DifferentiableModel {
     this.slopes = new LayerScratch(this.workspace, this.precision, this.widths);
     this.tangents = new LayerScratch(this.workspace, this.precision, this.widths);
     this.work = new LayerScratch(this.workspace, this.precision, [this.maxWidth, this.maxWidth, this.maxWidth, this.maxWidth]);
-    this.columns = new Float64Array(this.maxWidth);
-    this.biasRow = new Float64Array(this.maxWidth);
+    this.ones = new LayerScratch(this.workspace, this.precision, [1]);
+    this.readoutRow = new Float64Array(this.maxWidth);
+    this.biasRows = this.bias ? this.widths.map((width) => allocate(this.precision, width)) : [];
     this.theta = new ResidentCopy(this.workspace);
     this.inputs = new ResidentCopy(this.workspace);
   }
@@ -279,7 +284,7 @@ export class MlpModel implements DifferentiableModel {
     const primal = this.primal(params, inputs);
     const readout = this.layers[this.depth];
     const last = primal.values[this.depth - 1];
-    gemm(false, true, n, 1, readout.fanIn, readout.weightMultiplier, last, this.weights(this.theta.array!)[this.depth], 0, out);
+    gemv(false, n, readout.fanIn, readout.weightMultiplier, last, this.weights(this.theta.array!)[this.depth], 0, out);
     if (readout.biasOffset >= 0) addScalar(out, n, readout.biasMultiplier, params, readout.biasOffset);
   }
 
@@ -321,7 +326,7 @@ export class MlpModel implements DifferentiableModel {
     const work = this.work.ensure(n);
     const curved = this.curved;
     // Readout: ∇̇w = a wᵀ Ḣ^L (Δ̇^{L+1} = 0), ∇̇b = 0; U = a w θ_wᵀ, U̇ = a w δwᵀ.
-    gemm(true, false, 1, readout.fanIn, n, readout.weightMultiplier, weights, tangents[L - 1], 0, grads[L]);
+    gemv(true, n, readout.fanIn, readout.weightMultiplier, tangents[L - 1], weights, 0, grads[L]);
     if (readout.biasOffset >= 0) out[readout.biasOffset] = 0;
     let delta = work[0];
     let deltaDot = work[1];
@@ -332,7 +337,7 @@ export class MlpModel implements DifferentiableModel {
       const input = l === 0 ? x : values[l - 1];
       gemm(true, false, fanOut, fanIn, n, weightMultiplier, deltaDot, input, 0, grads[l]);
       if (l > 0) gemm(true, false, fanOut, fanIn, n, weightMultiplier, delta, tangents[l - 1], 1, grads[l]);
-      if (layer.biasOffset >= 0) this.writeColumnSums(deltaDot, n, fanOut, layer.biasMultiplier, out, layer.biasOffset);
+      if (layer.biasOffset >= 0) this.biasGradient(deltaDot, n, l, out);
       if (l === 0) break;
       const u = delta === work[0] ? work[2] : work[0];
       const uDot = deltaDot === work[1] ? work[3] : work[1];
@@ -365,21 +370,20 @@ export class MlpModel implements DifferentiableModel {
       const zDot = work[l & 1];
       const zDdot = work[2 + (l & 1)];
       const input = l === 0 ? x : values[l - 1];
-      gemm(false, true, n, fanOut, fanIn, weightMultiplier, input, direction[l], 0, zDot);
+      gemm(false, true, n, fanOut, fanIn, weightMultiplier, input, direction[l], this.fillBias(zDot, n, vector, l), zDot);
       if (first) {
         gemm(false, true, n, fanOut, fanIn, weightMultiplier, first, theta[l], 1, zDot);
         gemm(false, true, n, fanOut, fanIn, layer.twiceWeightMultiplier, first, direction[l], 0, zDdot);
         if (second) gemm(false, true, n, fanOut, fanIn, weightMultiplier, second, theta[l], 1, zDdot);
       }
-      if (layer.biasOffset >= 0) this.addBias(zDot, n, fanOut, vector, layer);
       const hasSecond = first !== undefined || curved;
       secondForward(zDot, zDdot, slopes[l], values[l], n * fanOut, first !== undefined, curved);
       first = zDot;
       second = hasSecond ? zDdot : undefined;
     }
     const readout = this.layers[this.depth];
-    gemm(false, true, n, 1, readout.fanIn, readout.twiceWeightMultiplier, first!, direction[this.depth], 0, out);
-    if (second) gemm(false, true, n, 1, readout.fanIn, readout.weightMultiplier, second, theta[this.depth], 1, out);
+    gemv(false, n, readout.fanIn, readout.twiceWeightMultiplier, first!, direction[this.depth], 0, out);
+    if (second) gemv(false, n, readout.fanIn, readout.weightMultiplier, second, theta[this.depth], 1, out);
   }
 
   /**
@@ -498,15 +502,13 @@ export class MlpModel implements DifferentiableModel {
       const slope = slopes[l];
       const count = n * fanOut;
       if (activation.name === 'tanh') {
-        gemm(false, true, n, fanOut, fanIn, weightMultiplier, input, theta[l], 0, z);
-        if (layer.biasOffset >= 0) this.addBias(z, n, fanOut, thetaCopy, layer);
+        gemm(false, true, n, fanOut, fanIn, weightMultiplier, input, theta[l], this.fillBias(z, n, thetaCopy, l), z);
         tanhPass(z, slope, count);
       } else if (layer.biasOffset < 0) {
         // Z, φ(Z) and φ'(Z) in one call (the activation pass runs in the WASM kernels' memory).
         gemmActivation(false, true, n, fanOut, fanIn, weightMultiplier, input, theta[l], z, slope, activation.name, activation.leakySlope);
       } else {
-        gemm(false, true, n, fanOut, fanIn, weightMultiplier, input, theta[l], 0, z);
-        this.addBias(z, n, fanOut, thetaCopy, layer);
+        gemm(false, true, n, fanOut, fanIn, weightMultiplier, input, theta[l], this.fillBias(z, n, thetaCopy, l), z);
         activationPass(activation.name, activation.leakySlope, z, slope, count);
       }
     }
@@ -515,12 +517,20 @@ export class MlpModel implements DifferentiableModel {
     return primal;
   }
 
-  /** z[k, j] += β·source[biasOffset + j] for every row k. */
-  private addBias(z: FloatArray, n: number, width: number, source: FloatArray, layer: Layer): void {
-    const row = this.biasRow;
+  /**
+   * With biases, fills every row of z (n × width_l) with β_l·source[biasOffset …] and returns 1, the
+   * beta of the gemm that then adds the product onto it; without, returns 0. Each row is one
+   * `TypedArray.set` (a memcpy), several times cheaper than adding the bias in an element loop.
+   */
+  private fillBias(z: FloatArray, n: number, source: FloatArray, l: number): number {
+    const layer = this.layers[l];
+    if (layer.biasOffset < 0) return 0;
+    const row = this.biasRows[l];
     const beta = layer.biasMultiplier;
+    const width = layer.fanOut;
     for (let j = 0; j < width; j++) row[j] = beta * source[layer.biasOffset + j];
-    addRows(z, row, n, width);
+    fillRows(z, row, n, width);
+    return 1;
   }
 
   /**
@@ -544,10 +554,10 @@ export class MlpModel implements DifferentiableModel {
       const layer = this.layers[l];
       const { fanIn, fanOut, weightMultiplier } = layer;
       const z = into ? into[l] : work![l & 1];
-      gemm(false, true, n, fanOut, fanIn, weightMultiplier, l === 0 ? x : values[l - 1], direction[l], 0, z);
+      const beta = this.fillBias(z, n, tangent, l);
+      gemm(false, true, n, fanOut, fanIn, weightMultiplier, l === 0 ? x : values[l - 1], direction[l], beta, z);
       if (previous) gemm(false, true, n, fanOut, fanIn, weightMultiplier, previous, weights[l], 1, z);
-      if (layer.biasOffset >= 0) this.addBias(z, n, fanOut, tangent, layer);
-      multiplyInPlace(z, slopes[l], n * fanOut, undefined, 0);
+      multiplyInPlace(z, slopes[l], n * fanOut);
       previous = z;
     }
     return previous!;
@@ -559,8 +569,8 @@ export class MlpModel implements DifferentiableModel {
     const last = this.tangentPass(values, primal.slopes, theta, x, n, tangent, undefined, this.work.ensure(n));
     const readout = this.layers[this.depth];
     const a = readout.weightMultiplier;
-    gemm(false, true, n, 1, readout.fanIn, a, last, this.weights(theta)[this.depth], 0, out);
-    gemm(false, true, n, 1, readout.fanIn, a, values[this.depth - 1], this.weights(tangent)[this.depth], 1, out);
+    gemv(false, n, readout.fanIn, a, last, this.weights(theta)[this.depth], 0, out);
+    gemv(false, n, readout.fanIn, a, values[this.depth - 1], this.weights(tangent)[this.depth], 1, out);
     if (readout.biasOffset >= 0) addScalar(out, n, readout.biasMultiplier, tangent, readout.biasOffset);
   }
 
@@ -573,23 +583,22 @@ export class MlpModel implements DifferentiableModel {
     const work = this.work.ensure(n);
     const readout = this.layers[L];
     const last = values[L - 1];
-    gemm(true, false, 1, readout.fanIn, n, readout.weightMultiplier, cotangent, last, 0, grads[L]);
-    if (readout.biasOffset >= 0) out[readout.biasOffset] = readout.biasMultiplier * sum(cotangent, n);
-    // Δ^L = a (g θ_wᵀ) ⊙ S^L, with its column sums for the bias gradient.
+    gemv(true, n, readout.fanIn, readout.weightMultiplier, last, cotangent, 0, grads[L]);
+    if (readout.biasOffset >= 0) writeScaledSum(out, readout.biasOffset, readout.biasMultiplier, cotangent, n);
+    // Δ^L = a (g θ_wᵀ) ⊙ S^L.
     let delta = work[0];
-    const hasBias = readout.biasOffset >= 0;
-    const row = this.biasRow;
+    const row = this.readoutRow;
     for (let j = 0; j < readout.fanIn; j++) row[j] = readout.weightMultiplier * theta[readout.weightOffset + j];
-    outerMask(delta, cotangent, row, slopes[L - 1], n, readout.fanIn, hasBias ? this.columns : undefined);
+    outerMask(delta, cotangent, row, slopes[L - 1], n, readout.fanIn);
     for (let l = L - 1; l >= 0; l--) {
       const layer = this.layers[l];
       const { fanIn, fanOut, weightMultiplier } = layer;
       gemm(true, false, fanOut, fanIn, n, weightMultiplier, delta, l === 0 ? x : values[l - 1], 0, grads[l]);
-      if (layer.biasOffset >= 0) writeScaled(this.columns, fanOut, layer.biasMultiplier, out, layer.biasOffset);
+      if (layer.biasOffset >= 0) this.biasGradient(delta, n, l, out);
       if (l === 0) break;
       const next = delta === work[0] ? work[1] : work[0];
       gemm(false, false, n, fanIn, fanOut, weightMultiplier, delta, weights[l], 0, next);
-      multiplyInPlace(next, slopes[l - 1], n * fanIn, this.layers[l - 1].biasOffset >= 0 ? this.columns : undefined, fanIn);
+      multiplyInPlace(next, slopes[l - 1], n * fanIn);
       delta = next;
     }
   }
@@ -627,15 +636,22 @@ export class MlpModel implements DifferentiableModel {
     }
   }
 
-  /** out[offset + j] = β Σ_k m[k, j]. */
-  private writeColumnSums(m: FloatArray, n: number, width: number, beta: number, out: FloatArray, offset: number): void {
-    const columns = this.columns;
-    columns.fill(0, 0, width);
-    for (let k = 0; k < n; k++) {
-      const row = k * width;
-      for (let j = 0; j < width; j++) columns[j] += m[row + j];
+  /** out's bias block of layer l ← β_l·Δᵀ1 (Δ is n × width_l): one gemv against a vector of ones. */
+  private biasGradient(delta: FloatArray, n: number, l: number, out: FloatArray): void {
+    const layer = this.layers[l];
+    const ones = this.ones.ensure(n)[0];
+    if (ones[0] !== 1) ones.fill(1);
+    gemv(true, n, layer.fanOut, layer.biasMultiplier, delta, ones, 0, this.biasBlocks(out)[l]);
+  }
+
+  /** The bias blocks of `array` as views, made once per array (see `weights`). */
+  private biasBlocks(array: FloatArray): readonly FloatArray[] {
+    let views = this.biasViews.get(array);
+    if (views === undefined) {
+      views = this.layers.map((layer) => array.subarray(layer.biasOffset, layer.biasOffset + layer.fanOut));
+      this.biasViews.set(array, views);
     }
-    writeScaled(columns, width, beta, out, offset);
+    return views;
   }
 }
 
@@ -665,23 +681,12 @@ function tanhPass(z: FloatArray, slope: FloatArray, count: number): void {
   }
 }
 
-/** z[k·width + j] += row[j] (monomorphic copies per array type, see copyRange). */
-function addRows(z: FloatArray, row: Float64Array, n: number, width: number): void {
-  if (z instanceof Float64Array) addRows64(z, row, n, width);
-  else addRows32(z, row, n, width);
-}
-
-function addRows64(z: Float64Array, row: Float64Array, n: number, width: number): void {
-  for (let k = 0; k < n; k++) {
-    const base = k * width;
-    for (let j = 0; j < width; j++) z[base + j] += row[j];
-  }
-}
-
-function addRows32(z: Float32Array, row: Float64Array, n: number, width: number): void {
-  for (let k = 0; k < n; k++) {
-    const base = k * width;
-    for (let j = 0; j < width; j++) z[base + j] += row[j];
+/** z[k·width, (k + 1)·width) ← row for every k < n: one memcpy per row. */
+function fillRows(z: FloatArray, row: FloatArray, n: number, width: number): void {
+  if (z instanceof Float64Array === row instanceof Float64Array) {
+    for (let k = 0; k < n; k++) z.set(row, k * width);
+  } else {
+    for (let k = 0; k < n; k++) for (let j = 0; j < width; j++) z[k * width + j] = row[j];
   }
 }
 
@@ -691,36 +696,22 @@ function addScalar(out: FloatArray, n: number, beta: number, source: FloatArray,
   for (let k = 0; k < n; k++) out[k] += value;
 }
 
-function sum(array: FloatArray, n: number): number {
+/** out[index] = β·Σ_k g[k] (written here: a double returned from a call would be boxed). */
+function writeScaledSum(out: FloatArray, index: number, beta: number, g: FloatArray, n: number): void {
   let total = 0;
-  for (let k = 0; k < n; k++) total += array[k];
-  return total;
-}
-
-function writeScaled(columns: Float64Array, width: number, beta: number, out: FloatArray, offset: number): void {
-  for (let j = 0; j < width; j++) out[offset + j] = beta * columns[j];
+  for (let k = 0; k < n; k++) total += g[k];
+  out[index] = beta * total;
 }
 
 /**
- * m ← m ⊙ s over `count` elements, and, when `columns` is given, columns[j] = Σ_k m[k, j] of the
- * result (m read as rows of `width`). The loops are written once per array type so that each stays
+ * m ← m ⊙ s over `count` elements. The loop is written once per array type so that each copy stays
  * monomorphic (a loop that has seen both Float32Array and Float64Array runs several times slower in
  * V8, and a benchmark runs both precisions in one process).
  */
-function multiplyInPlace(m: FloatArray, s: FloatArray, count: number, columns: Float64Array | undefined, width: number): void {
-  if (m instanceof Float64Array && s instanceof Float64Array) {
-    if (columns) maskColumns64(m, s, count, width, columns);
-    else multiply64(m, s, count);
-  } else if (m instanceof Float32Array && s instanceof Float32Array) {
-    if (columns) maskColumns32(m, s, count, width, columns);
-    else multiply32(m, s, count);
-  } else {
-    if (columns) columns.fill(0, 0, width);
-    for (let i = 0; i < count; i++) {
-      m[i] *= s[i];
-      if (columns) columns[i % width] += m[i];
-    }
-  }
+function multiplyInPlace(m: FloatArray, s: FloatArray, count: number): void {
+  if (m instanceof Float64Array && s instanceof Float64Array) multiply64(m, s, count);
+  else if (m instanceof Float32Array && s instanceof Float32Array) multiply32(m, s, count);
+  else for (let i = 0; i < count; i++) m[i] *= s[i];
 }
 
 function multiply64(m: Float64Array, s: Float64Array, count: number): void {
@@ -731,73 +722,27 @@ function multiply32(m: Float32Array, s: Float32Array, count: number): void {
   for (let i = 0; i < count; i++) m[i] *= s[i];
 }
 
-function maskColumns64(m: Float64Array, s: Float64Array, count: number, width: number, columns: Float64Array): void {
-  columns.fill(0, 0, width);
-  for (let base = 0; base < count; base += width) {
-    for (let j = 0; j < width; j++) {
-      const value = m[base + j] * s[base + j];
-      m[base + j] = value;
-      columns[j] += value;
-    }
-  }
-}
-
-function maskColumns32(m: Float32Array, s: Float32Array, count: number, width: number, columns: Float64Array): void {
-  columns.fill(0, 0, width);
-  for (let base = 0; base < count; base += width) {
-    for (let j = 0; j < width; j++) {
-      m[base + j] *= s[base + j];
-      // The value as stored (rounded to float32): the gradient of the bias is the sum of Δ's entries.
-      columns[j] += m[base + j];
-    }
-  }
-}
-
-/**
- * Δ[k, j] = g_k row[j] S[k, j] (the readout's backward step, row = a θ_w), with the column sums of
- * Δ into `columns` when given; monomorphic copies as above.
- */
-function outerMask(delta: FloatArray, g: FloatArray, row: Float64Array, slope: FloatArray, n: number, width: number, columns: Float64Array | undefined): void {
-  if (columns) columns.fill(0, 0, width);
+/** Δ[k, j] = g_k row[j] S[k, j] (the readout's backward step, row = a θ_w); monomorphic copies as above. */
+function outerMask(delta: FloatArray, g: FloatArray, row: Float64Array, slope: FloatArray, n: number, width: number): void {
   if (delta instanceof Float64Array && slope instanceof Float64Array) {
-    for (let k = 0; k < n; k++) outerRow64(delta, g, k, row, slope, width, columns);
+    for (let k = 0; k < n; k++) outerRow64(delta, g, k, row, slope, width);
   } else if (delta instanceof Float32Array && slope instanceof Float32Array) {
-    for (let k = 0; k < n; k++) outerRow32(delta, g, k, row, slope, width, columns);
+    for (let k = 0; k < n; k++) outerRow32(delta, g, k, row, slope, width);
   } else {
-    for (let k = 0; k < n; k++) {
-      for (let j = 0; j < width; j++) {
-        delta[k * width + j] = g[k] * row[j] * slope[k * width + j];
-        if (columns) columns[j] += delta[k * width + j];
-      }
-    }
+    for (let k = 0; k < n; k++) for (let j = 0; j < width; j++) delta[k * width + j] = g[k] * row[j] * slope[k * width + j];
   }
 }
 
-function outerRow64(delta: Float64Array, g: FloatArray, k: number, row: Float64Array, slope: Float64Array, width: number, columns: Float64Array | undefined): void {
+function outerRow64(delta: Float64Array, g: FloatArray, k: number, row: Float64Array, slope: Float64Array, width: number): void {
   const gk = g[k];
   const base = k * width;
-  if (columns) {
-    for (let j = 0; j < width; j++) {
-      const value = gk * row[j] * slope[base + j];
-      delta[base + j] = value;
-      columns[j] += value;
-    }
-  } else {
-    for (let j = 0; j < width; j++) delta[base + j] = gk * row[j] * slope[base + j];
-  }
+  for (let j = 0; j < width; j++) delta[base + j] = gk * row[j] * slope[base + j];
 }
 
-function outerRow32(delta: Float32Array, g: FloatArray, k: number, row: Float64Array, slope: Float32Array, width: number, columns: Float64Array | undefined): void {
+function outerRow32(delta: Float32Array, g: FloatArray, k: number, row: Float64Array, slope: Float32Array, width: number): void {
   const gk = g[k];
   const base = k * width;
-  if (columns) {
-    for (let j = 0; j < width; j++) {
-      delta[base + j] = gk * row[j] * slope[base + j];
-      columns[j] += delta[base + j];
-    }
-  } else {
-    for (let j = 0; j < width; j++) delta[base + j] = gk * row[j] * slope[base + j];
-  }
+  for (let j = 0; j < width; j++) delta[base + j] = gk * row[j] * slope[base + j];
 }
 
 /**
