@@ -1,5 +1,5 @@
 import type { DifferentiableModel } from '@tdlab/core';
-import { TwoLayerModel, UvModel } from '@tdlab/plugin-models';
+import { MlpModel, TwoLayerModel, UvModel } from '@tdlab/plugin-models';
 import { allocate, axpy, type Precision, Rng } from '@tdlab/tensor';
 import { describe, expect, it } from 'vitest';
 
@@ -83,14 +83,17 @@ describe('models allocate nothing per step (typed arrays created)', () => {
     ['two-layer tanh f64', () => new TwoLayerModel({ width: 256, inputDim: 32, activation: 'tanh', precision: 'float64' }), 64],
     ['two-layer relu f64, threaded gemm', () => new TwoLayerModel({ width: 2048, inputDim: 64, activation: 'relu', precision: 'float64' }), 256, 30],
     ['uv f64', () => new UvModel({ width: 512, inputDim: 8 }), 64],
+    ['mlp relu f64, 3 hidden layers', () => new MlpModel({ widths: [128, 128, 128], inputDim: 32, activation: 'relu' }), 64, 50],
+    ['mlp tanh f32, 2 hidden layers with biases', () => new MlpModel({ widths: [96, 64], inputDim: 16, activation: 'tanh', bias: true, precision: 'float32' }), 32, 50],
   ];
   for (const [name, make, n, stepCount = 200] of cases) {
     it(name, () => {
       const model = make();
       const precision: Precision = name.includes('f32') ? 'float32' : 'float64';
       const steps = gdSteps(model, precision, n, stepCount);
-      // Warm-up: scratch buffers grow to this batch, views of the kernels' memory are cached.
-      gdSteps(model, precision, n, 3)();
+      // Warm-up on the same arrays: scratch buffers grow to this batch, caches key on these inputs,
+      // views of the kernels' memory are made. Then the same steps again must create nothing.
+      steps();
       expect(typedArraysCreatedDuring(steps)).toBe(0);
       model.dispose?.();
     });
