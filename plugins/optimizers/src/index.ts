@@ -1,14 +1,22 @@
 import { definePlugin, OptimizerContribution } from '@tdlab/core';
 import { ContainerModule } from 'inversify';
+import { Adam, adam, adamw } from './adam.js';
 import { GradientDescent, gradientDescent } from './gradient-descent.js';
 import { MinibatchSgd, minibatchSgd } from './minibatch-sgd.js';
+import { Momentum, momentum, nesterov } from './momentum.js';
+import { NormalizedGradientDescent, normalizedGradientDescent } from './normalized-gd.js';
 
 export { descend } from './descend.js';
 export { GradientDescent, gradientDescent };
 export { BATCH_ORDER_STREAM } from './minibatch-sgd.js';
 export { MinibatchSgd, minibatchSgd };
+export { Momentum, momentum, nesterov };
+export { Adam, adam, adamw };
+export { NormalizedGradientDescent, normalizedGradientDescent };
+export { StatefulOptimizer } from './stateful-optimizer.js';
+export type { MinibatchOrder } from './stateful-optimizer.js';
 
-/** The optimizers plugin: full-batch gradient descent (gd) and minibatch SGD (sgd). */
+/** The optimizers plugin: gd, sgd, momentum, nesterov, adam, adamw and normalized-gd. */
 const optimizersPlugin = definePlugin({
   name: '@tdlab/plugin-optimizers',
   version: '0.1.0',
@@ -16,6 +24,11 @@ const optimizersPlugin = definePlugin({
   module: new ContainerModule(({ bind }) => {
     bind(OptimizerContribution).toConstantValue(gradientDescent);
     bind(OptimizerContribution).toConstantValue(minibatchSgd);
+    bind(OptimizerContribution).toConstantValue(momentum);
+    bind(OptimizerContribution).toConstantValue(nesterov);
+    bind(OptimizerContribution).toConstantValue(adam);
+    bind(OptimizerContribution).toConstantValue(adamw);
+    bind(OptimizerContribution).toConstantValue(normalizedGradientDescent);
   }),
 });
 

@@ -36,11 +36,11 @@ function draws(optimizer: MinibatchSgd, n: number, steps: number): number[] {
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 describe('@tdlab/plugin-optimizers', () => {
-  it('registers gd and sgd', () => {
+  it('registers gd, sgd, momentum, nesterov, adam, adamw and normalized-gd', () => {
     const registry = new ContributionRegistry();
     registry.register(optimizersPlugin);
     expect(optimizersPlugin.name).toBe('@tdlab/plugin-optimizers');
-    expect(registry.list('optimizer').map((entry) => entry.contribution.id)).toEqual(['gd', 'sgd']);
+    expect(registry.list('optimizer').map((entry) => entry.contribution.id)).toEqual(['gd', 'sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'normalized-gd']);
   });
 });
 
