@@ -31,6 +31,14 @@ export class LossMatchedNtk {
 
   /** Top-min(k, n) eigenvalues (descending) at `params`, whose training outputs are `outputs`. */
   topEigenvalues(params: FloatArray, outputs: FloatArray, k: number): Float64Array {
+    return this.topEigenpairs(params, outputs, k).values;
+  }
+
+  /**
+   * Top-min(k, n) eigenvalues (descending) and their unit eigenvectors (row i of the min(k, n)×n
+   * row-major `vectors` belongs to values[i]; the sign of each is arbitrary).
+   */
+  topEigenpairs(params: FloatArray, outputs: FloatArray, k: number): { values: Float64Array; vectors: Float64Array } {
     const { n } = this.inputs;
     this.loss.curvature(outputs, this.inputs.y, n, this.sqrtCurvature);
     for (let i = 0; i < n; i++) this.sqrtCurvature[i] = Math.sqrt(Math.max(0, this.sqrtCurvature[i]));
@@ -55,6 +63,8 @@ export class LossMatchedNtk {
     });
     if (result.vectors && result.vectors.length >= n) this.warmStart = result.vectors.slice(0, n);
     // At most n eigenvalues exist; never pad with zeros a caller could take for real ones.
-    return result.values.slice(0, Math.min(k, n));
+    const count = Math.min(k, n);
+    const vectors = result.vectors ? result.vectors.slice(0, count * n) : new Float64Array(count * n).fill(Number.NaN);
+    return { values: result.values.slice(0, count), vectors };
   }
 }
