@@ -6,7 +6,7 @@ import type { ActivationName } from './activation.js';
 import { chi1, criticalWeightVariance, fixedPointLength, lengthMap } from './critical-initialization.js';
 import { mlpModel } from './mlp-contribution.js';
 import { MlpModel, type MlpModelOptions } from './mlp-model.js';
-import { type ParameterizationName, parameterizationNames, parameterizations } from './mlp-parameterization.js';
+import { nuLayerPlan, nuWidths, type ParameterizationName, parameterizationNames, parameterizations } from './mlp-parameterization.js';
 import { TwoLayerModel } from './two-layer-model.js';
 
 /*
@@ -454,6 +454,37 @@ describe('mlp parameterizations: the multiplier table (mlp-parameterization.ts)'
     expect(out[0]).toBeCloseTo((sw / m) * f, 14);
   });
 
+  it('nu: fan-in effective variances (μP readout), and multipliers a = √λ with λ = √(n_k n_L)/(L n_{k−1}), 1/n_L', () => {
+    const rows = effective('nu');
+    [10, 64, 32].forEach((fanIn, l) => {
+      expect(rows[l][0]).toBeCloseTo(2 / fanIn, 14);
+      expect(rows[l][1]).toBeCloseTo(0.5, 14);
+    });
+    expect(rows[3][0]).toBeCloseTo(2 / 256, 14);
+    const table = parameterizations.nu(inputs);
+    const lambdas = [Math.sqrt(64 * 16) / (3 * 10), Math.sqrt(32 * 16) / (3 * 64), Math.sqrt(16 * 16) / (3 * 32), 1 / 16];
+    table.forEach((row, l) => expect(row.weightMultiplier).toBeCloseTo(Math.sqrt(lambdas[l]), 14));
+    expect(table.map((row) => row.biasMultiplier ** 2)).toEqual(nuLayerPlan(inputs).map((row) => row.biasLearningRate));
+    expect(nuLayerPlan(inputs)[1].biasLearningRate).toBeCloseTo(Math.sqrt(32 * 16) / 3, 12);
+    // With equal widths, μP's table with every hidden learning rate divided by L.
+    const equal = { ...inputs, widths: [8, 8] };
+    nuLayerPlan(equal).forEach((row, l) => {
+      const mup = parameterizations.mup(equal)[l];
+      const depthFactor = l < 2 ? 1 / 2 : 1;
+      expect(row.weightLearningRate).toBeCloseTo(mup.weightMultiplier ** 2 * depthFactor, 14);
+      expect(row.biasLearningRate).toBeCloseTo(mup.biasMultiplier ** 2 * depthFactor, 14);
+    });
+  });
+
+  it('nuWidths: n_k = round(n_1·k^r), r = 2 by default', () => {
+    expect(nuWidths(4, 3)).toEqual([3, 12, 27, 48]);
+    expect(nuWidths(3, 2, 1)).toEqual([2, 4, 6]);
+    expect(nuWidths(3, 5, 0)).toEqual([5, 5, 5]);
+    expect(nuWidths(2, 4, 1.5)).toEqual([4, 11]);
+    expect(() => nuWidths(0, 4)).toThrow(RangeError);
+    expect(() => nuWidths(2, 4, -1)).toThrow(RangeError);
+  });
+
   it('a custom table (scalings) replaces the parameterization, for νP-style per-layer factors', () => {
     const scalings = [
       { weightMultiplier: 0.5, weightStd: 1, biasMultiplier: 1, biasStd: 0 },
@@ -622,10 +653,28 @@ describe('mlp options (model: { use: mlp, ... })', () => {
 
   it('rejects unknown activations, parameterizations and keys, and a biasVariance without biases', () => {
     expect(summary({ depth: 1, width: 2, activation: 'gelu' })).toContain('activation');
-    expect(summary({ depth: 1, width: 2, parameterization: 'nu' })).toContain('parameterization');
+    expect(summary({ depth: 1, width: 2, parameterization: 'nup' })).toContain('parameterization');
     expect(summary({ depth: 1, width: 2, heads: 4 })).toContain('heads');
     expect(summary({ depth: 1, width: 2, biasVariance: 0.1 })).toContain('biasVariance');
     expect(summary({ depth: 1, width: 2, weightVariance: 0 })).toContain('weightVariance');
+  });
+
+  it('nu: depth and width give n_k = width·k^widthExponent (default 2); widthExponent needs nu with depth and width', () => {
+    expect(parse({ depth: 3, width: 2, parameterization: 'nu', widthExponent: 1 })).toMatchObject({ parameterization: 'nu', widthExponent: 1 });
+    expect(summary({ depth: 3, width: 2, widthExponent: 1 })).toContain('widthExponent');
+    expect(summary({ widths: [2, 3], parameterization: 'nu', widthExponent: 1 })).toContain('widthExponent');
+    expect(summary({ depth: 3, width: 2, parameterization: 'nu', widthExponent: -1 })).toContain('widthExponent');
+    const context = { inputDim: 3, precision: 'float64' } as unknown as ModelContext;
+    const build = (input: unknown) => {
+      const options = parse(input);
+      if (options instanceof type.errors) throw new Error(options.summary);
+      return mlpModel.create(options, context) as MlpModel;
+    };
+    expect(build({ depth: 3, width: 2, parameterization: 'nu' }).widths).toEqual([2, 8, 18]);
+    expect(build({ depth: 3, width: 2, parameterization: 'nu', widthExponent: 1 }).widths).toEqual([2, 4, 6]);
+    expect(build({ widths: [5, 3], parameterization: 'nu' }).widths).toEqual([5, 3]);
+    expect(build({ depth: 3, width: 2, parameterization: 'ntk' }).widths).toEqual([2, 2, 2]);
+    expect(build({ depth: 2, width: 2, parameterization: 'nu' }).parameterization).toBe('nu');
   });
 
   it('create() builds the MLP for the data set’s input dimension and the run’s precision', () => {

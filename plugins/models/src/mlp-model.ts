@@ -23,7 +23,7 @@ export interface MlpModelOptions {
   readonly biasVariance?: number;
   /**
    * The multiplier table itself (L + 1 rows, readout last), overriding `parameterization`: for
-   * parameterizations that are not built in yet (νP's per-layer factors, say).
+   * parameterizations that are not built in.
    */
   readonly scalings?: readonly LayerScaling[];
   /** Precision of the scratch buffers (activations); default float64. */

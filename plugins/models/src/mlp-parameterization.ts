@@ -23,9 +23,13 @@
  *               readout:     a = 1/√n_L,     s = σ_w/√n_L,   β = 1,    t = σ_b
  *   mean-field  layer 1:     a = σ_w/√d,     s = 1,   β = σ_b, t = 1
  *               l ≥ 2:       a = σ_w/fan_in, s = 1,   β = σ_b, t = 1  (readout included)
+ *   nu (νP)     hidden k:    a = √λ_k, s = σ_w/(a√fan_in), λ_k = √(n_k·n_L)/(L·fan_in)
+ *               bias k:      β = √(√(n_k·n_L)/L), t = σ_b/β
+ *               readout:     a = 1/√n_L,     s = σ_w/√n_L,   β = 1,    t = σ_b   (mup's)
+ *               widths n_k = n_1·k^r by default (`nuWidths`); see `NuLayerPlan` for why
  *
  * The effective weight a·W then has variance σ_w²/fan_in in every layer of standard and ntk, and
- * in every layer of mup but the readout (σ_w²/n_L²), so these three share the same forward
+ * in every layer of mup and nu but the readout (σ_w²/n_L²), so these four share the same forward
  * statistics at initialization and the same critical line (critical-initialization.ts); they
  * differ in how a gradient step moves each layer. Sources:
  * - standard: He et al. 2015 / PyTorch-style fan-in initialization (Yang & Hu 2021, "SP").
@@ -42,9 +46,12 @@
  *   at initialization (a known degeneracy of the deep mean-field limit), and the critical-line
  *   analysis does not apply. Gradients are O(1/n) per parameter, so its learning rate must grow
  *   like the width (a normalized learning rate does this automatically).
+ * - nu: our stand-in for Terjék 2025's νP (papers.md §4; the paper's formulas are unverified): μP
+ *   generalized to unequal widths, on the critical line, with a depthwise learning-rate factor 1/L
+ *   folded into the multipliers (exact for plain GD; see `NuLayerPlan` and the README).
  */
 
-export const parameterizationNames = ['standard', 'ntk', 'mup', 'mean-field'] as const;
+export const parameterizationNames = ['standard', 'ntk', 'mup', 'mean-field', 'nu'] as const;
 export type ParameterizationName = (typeof parameterizationNames)[number];
 
 /** One row of the multiplier table: z = weightMultiplier·W h + biasMultiplier·b. */
@@ -73,6 +80,79 @@ export interface ScalingInputs {
 
 /** A parameterization: the table for layers 1, …, L and the readout (L + 1 rows, readout last). */
 export type Parameterization = (inputs: ScalingInputs) => LayerScaling[];
+
+/**
+ * νP's hidden widths n_k = round(n_1·k^r), k = 1 … L (r = 2 by default). A stand-in, NOT verified
+ * against Terjék 2025 (papers.md §4: "polynomial hidden-width pattern; r = 2 works best"). Why r > 1:
+ * the finite-width corrections of a deep network add up like Σ_k 1/n_k (the depth-to-width ratio
+ * L/n for constant width), which stays bounded as L grows exactly when r > 1 (Σ 1/k² = π²/6).
+ */
+export function nuWidths(depth: number, baseWidth: number, widthExponent = 2): number[] {
+  if (!Number.isSafeInteger(depth) || depth < 1) throw new RangeError(`nuWidths: depth must be a positive integer, got ${depth}`);
+  if (!Number.isSafeInteger(baseWidth) || baseWidth < 1) throw new RangeError(`nuWidths: baseWidth must be a positive integer, got ${baseWidth}`);
+  if (!(widthExponent >= 0) || !Number.isFinite(widthExponent)) throw new RangeError(`nuWidths: widthExponent must be finite and ≥ 0, got ${widthExponent}`);
+  return Array.from({ length: depth }, (_, k) => Math.max(1, Math.round(baseWidth * (k + 1) ** widthExponent)));
+}
+
+/**
+ * νP's target per-layer quantities, before they are folded into a multiplier table: the variance v of
+ * the effective weight a·W (and of the effective bias β·b) and the learning rate λ on it that one
+ * global step η gives (ΔW_eff = −η·λ·∇_{W_eff}L). Rows 1 … L, then the readout. Our stand-in, NOT
+ * the paper's (unverified) formulas; see plugins/models/README.md, "`nu`".
+ *
+ *   hidden layer k (n_0 = d):  v = σ_w²/n_{k−1},  λ = √(n_k·n_L)/(L·n_{k−1});  bias: v = σ_b², λ = √(n_k·n_L)/L
+ *   readout:                   v = σ_w²/n_L²,     λ = 1/n_L;                  bias: v = σ_b², λ = 1
+ *
+ * v is the fan-in variance of standard/ntk/mup, so the forward pass at initialization is theirs and
+ * on the critical line when (σ_w², σ_b²) is; the readout is μP's (f = O(n_L^{−1/2}) at
+ * initialization). λ is the "depthwise factor that cancels forward and backward norms" (papers.md
+ * §4), taken at initialization: a step moves coordinate i of z^k directly by
+ * η·λ·|∂f/∂z^k_i|·‖h^{k−1}‖²·|residual|, where ‖h^{k−1}‖² ∝ n_{k−1} (forward) and, on the critical
+ * line (χ₁ = 1), ‖∂f/∂z^k‖² = ‖∂f/∂z^L‖² ∝ 1/n_L for every k (backward), so |∂f/∂z^k_i| ∝
+ * 1/√(n_k·n_L). This λ makes that direct move η/L in every layer, whatever the widths; z^l, moved by
+ * the l layers at or below it, then changes by O(η·l/L) ≤ O(η) at every depth. With equal widths it
+ * is μP's learning rate (1 for hidden weights, n for biases) times 1/L.
+ */
+export interface NuLayerPlan {
+  readonly weightVariance: number;
+  readonly weightLearningRate: number;
+  readonly biasVariance: number;
+  readonly biasLearningRate: number;
+}
+
+/** νP's (v, λ) per layer (see `NuLayerPlan`): what `parameterizations.nu` folds into (a, s, β, t). */
+export function nuLayerPlan({ inputDim, widths, weightVariance, biasVariance }: ScalingInputs): NuLayerPlan[] {
+  const depth = widths.length;
+  const last = widths[depth - 1];
+  const hidden = widths.map((width, k) => {
+    const fanIn = k === 0 ? inputDim : widths[k - 1];
+    const backward = Math.sqrt(width * last);
+    return {
+      weightVariance: weightVariance / fanIn,
+      weightLearningRate: backward / (depth * fanIn),
+      biasVariance,
+      biasLearningRate: backward / depth,
+    };
+  });
+  return [...hidden, { weightVariance: weightVariance / (last * last), weightLearningRate: 1 / last, biasVariance, biasLearningRate: 1 }];
+}
+
+/**
+ * Folds (v, λ) into (a, s) with the learning rate of the stored parameters left at η (c = 0): the
+ * effective weight a·W has variance a²s² and, under gradient descent, learning rate a²·η, so
+ * a = √λ and s = √v/a (the abc-parametrization's trade-off between multiplier, init and learning
+ * rate; Yang & Hu 2021 §2). Exact for plain gradient descent without weight decay.
+ */
+function foldNu(plan: NuLayerPlan): LayerScaling {
+  const weightMultiplier = Math.sqrt(plan.weightLearningRate);
+  const biasMultiplier = Math.sqrt(plan.biasLearningRate);
+  return {
+    weightMultiplier,
+    weightStd: Math.sqrt(plan.weightVariance) / weightMultiplier,
+    biasMultiplier,
+    biasStd: Math.sqrt(plan.biasVariance) / biasMultiplier,
+  };
+}
 
 function fanIns({ inputDim, widths }: ScalingInputs): number[] {
   return [inputDim, ...widths];
@@ -113,4 +193,5 @@ export const parameterizations: Readonly<Record<ParameterizationName, Parameteri
       biasStd: 1,
     }));
   },
+  nu: (inputs) => nuLayerPlan(inputs).map(foldNu),
 };
