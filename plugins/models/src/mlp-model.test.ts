@@ -711,3 +711,42 @@ describe('mlp options (model: { use: mlp, ... })', () => {
     expect(Array.from(out).every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('MlpModel.preactivationSparsity (papers.md §2)', () => {
+  it('one hidden layer (ntk, σ_w² = 1, no bias) equals the two-layer model on the same parameters', () => {
+    const [m, d, n] = [40, 3, 9];
+    const mlp = new MlpModel({ widths: [m], inputDim: d, activation: 'relu', parameterization: 'ntk', weightVariance: 1, bias: false });
+    const net = new TwoLayerModel({ width: m, inputDim: d, activation: 'relu' });
+    const params = new Float64Array(mlp.parameterCount);
+    mlp.initialize(new Rng(4), params);
+    const x = new Float64Array(n * d);
+    new Rng(5).fillNormal(x);
+    const got = new Float64Array(1);
+    const want = new Float64Array(1);
+    mlp.preactivationSparsity(params, { x, n }, got);
+    net.preactivationSparsity(params, { x, n }, want);
+    expect(mlp.hiddenLayers).toEqual(['layer1']);
+    expect(got[0]).toBe(want[0]);
+    expect(got[0]).toBeGreaterThan(0.2);
+    expect(got[0]).toBeLessThan(0.8);
+  });
+
+  it('per layer: a large positive bias makes a layer dense (0), a large negative one fully sparse (1)', () => {
+    const model = new MlpModel({ widths: [6, 5], inputDim: 3, activation: 'tanh', parameterization: 'standard', bias: true, biasVariance: 1 });
+    const params = new Float64Array(model.parameterCount);
+    model.initialize(new Rng(4), params);
+    const x = new Float64Array(7 * 3);
+    new Rng(5).fillNormal(x);
+    const bias = (name: string) => model.blocks.find((block) => block.name === name)!;
+    const set = (name: string, value: number) => {
+      const block = bias(name);
+      params.fill(value, block.offset, block.offset + block.length);
+    };
+    const out = new Float64Array(2);
+    set('layer1.bias', 1e3);
+    set('layer2.bias', -1e3);
+    model.preactivationSparsity(params, { x, n: 7 }, out);
+    expect(model.hiddenLayers).toEqual(['layer1', 'layer2']);
+    expect(Array.from(out)).toEqual([0, 1]);
+  });
+});

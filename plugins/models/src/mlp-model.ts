@@ -438,6 +438,29 @@ export class MlpModel implements DifferentiableModel {
     return lin;
   }
 
+  /** The hidden layers, named as their parameter blocks (`layer1` … `layerL`). */
+  get hiddenLayers(): readonly string[] {
+    return this.layers.slice(0, this.depth).map((_, l) => `layer${l + 1}`);
+  }
+
+  /**
+   * out[l] = fraction of pre-activations z ≤ 0 in hidden layer l + 1 (papers.md §2), counted on
+   * H^l = φ(Z^l) from the primal pass: every activation here is sign-preserving with φ(0) = 0, so
+   * φ(z) ≤ 0 ⇔ z ≤ 0 (a NaN counts as not sparse).
+   */
+  preactivationSparsity(params: FloatArray, inputs: Inputs, out: Float64Array): void {
+    this.check(params, inputs);
+    const { n } = inputs;
+    const primal = this.primal(params, inputs);
+    for (let l = 0; l < this.depth; l++) {
+      const values = primal.values[l];
+      const count = n * this.layers[l].fanOut;
+      let sparse = 0;
+      for (let i = 0; i < count; i++) if (values[i] <= 0) sparse++;
+      out[l] = count === 0 ? Number.NaN : sparse / count;
+    }
+  }
+
   /** Returns the model's scratch memory to the kernels; the model must not be used afterwards. */
   dispose(): void {
     this.workspace.release();
