@@ -15,17 +15,29 @@ function context(baseLr: number, lambda0?: number): ScheduleContext {
     outDir: undefined,
     baseLr,
     lambda0,
+    createSchedule: () => {
+      throw new Error('the constant schedule nests no schedule');
+    },
   };
 }
 
 const noMetrics = { latest: (): number | undefined => undefined };
 
 describe('@tdlab/plugin-schedules', () => {
-  it('registers the constant schedule', () => {
+  it('registers every schedule', () => {
     const registry = new ContributionRegistry();
     registry.register(schedulesPlugin);
     expect(schedulesPlugin.name).toBe('@tdlab/plugin-schedules');
-    expect(registry.list('schedule').map((entry) => entry.contribution.id)).toEqual(['constant']);
+    expect(registry.list('schedule').map((entry) => entry.contribution.id)).toEqual([
+      'constant',
+      'step',
+      'exponential',
+      'cosine',
+      'linear-warmup',
+      'inverse-sqrt',
+      'piecewise',
+      'curvature-locked',
+    ]);
   });
 });
 

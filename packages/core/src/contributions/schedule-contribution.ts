@@ -1,5 +1,6 @@
 import type { Type } from 'arktype';
 import type { Schedule } from '../schedule/schedule.js';
+import type { SectionSpec } from '../spec/study-spec.js';
 import type { Contribution } from './contribution.js';
 import type { RunContext } from './run-context.js';
 
@@ -8,6 +9,12 @@ export interface ScheduleContext extends RunContext {
   readonly baseLr: number;
   /** λ₀ when the run measured it (always for a normalized `lr`). */
   readonly lambda0: number | undefined;
+  /**
+   * Builds a schedule section nested in this one (declared in the contribution's `nested`), exactly
+   * as its factory was handed it in the options, with this same context (`baseLr`, `lambda0`): the
+   * schedule the section would build at the top level. Used by wrappers such as `linear-warmup`.
+   */
+  createSchedule(section: SectionSpec): Schedule;
 }
 
 export const ScheduleContribution = Symbol.for('@tdlab/core/ScheduleContribution');

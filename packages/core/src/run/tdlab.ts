@@ -193,8 +193,10 @@ export class Tdlab {
               if (event.step !== 0) return;
               const missing = required.filter((name) => board.latest(name) === undefined);
               if (missing.length > 0) {
+                // A schedule may name the probe that emits what it needs: let it explain first.
+                void event.lr;
                 throw new Error(
-                  `schedule "${trainer.study.schedule.section.use}" needs the metric(s) ${missing.join(', ')}, which no probe of this study emits at step 0`,
+                  `schedule "${trainer.study.schedule.section.use}" needs the metric(s) ${missing.join(', ')}, which no probe of this study emits at step 0: add the probe that emits it to probes:`,
                 );
               }
             }),

@@ -172,11 +172,16 @@ export class TrainingRun {
             loop.outcome = outcome;
             (loop.state as { gradient: FloatArray | undefined }).gradient = outcome === undefined ? this.gradient(loop, step) : undefined;
           }
-          const lr = schedule.learningRate(step, board);
+          // A schedule that reads metrics (`requires`) gets this step's: its rate is computed on the
+          // first read of `lr`, after the probes that Tdlab subscribes ahead of everything else have
+          // seen the event and put their records on the board. Any other schedule is asked now.
+          const at = step;
+          let rate: number | undefined = schedule.requires.length === 0 ? schedule.learningRate(at, board) : undefined;
+          const lr = (): number => (rate ??= schedule.learningRate(at, board));
           // (2) The events of this step, every live arm's.
           for (const loop of loops) {
-            const base = { run: this.context.runId, step, totalSteps, lr, loss: loop.value, outcome: loop.outcome, state: loop.state };
-            subscriber.next(tagged ? { ...base, arm: loop.arm.name } : base);
+            const base = { run: this.context.runId, ...(tagged ? { arm: loop.arm.name } : {}), step, totalSteps, loss: loop.value, outcome: loop.outcome, state: loop.state };
+            subscriber.next(rate === undefined ? Object.defineProperty(base, 'lr', { get: lr, enumerable: true }) as StepEvent : { ...base, lr: rate });
             if (subscriber.closed) return;
           }
           // Arms that stopped leave the loop (and the live states) after their last event.
@@ -189,7 +194,8 @@ export class TrainingRun {
             }
           }
           // (3) Every live arm updates.
-          for (const loop of loops) loop.arm.optimizer.update(loop.arm.params, loop.gradient, lr, step);
+          const stepLr = lr();
+          for (const loop of loops) loop.arm.optimizer.update(loop.arm.params, loop.gradient, stepLr, step);
           step++;
           if (performance.now() > deadline) {
             handle = setImmediate(tick);
