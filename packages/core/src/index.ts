@@ -15,7 +15,7 @@ export { SinkContribution, defineSink } from './contributions/sink-contribution.
 export { MeanSquaredError } from './loss/mean-squared-error.js';
 export { LossMatchedNtk } from './ntk/loss-matched-ntk.js';
 export { sampledProbe } from './probe/sampled-probe.js';
-export { learningRateSchema, nestedSectionSchema, studySpecSchema } from './spec/study-spec.js';
+export { learningRateSchema, nestedSectionSchema, probeTriggerSchema, studySpecSchema } from './spec/study-spec.js';
 export { validateStudy } from './spec/validate-study.js';
 export { defineStudy, use } from './spec/define-study.js';
 export { loadStudyFile } from './spec/load-study-file.js';
@@ -45,7 +45,7 @@ export type { MetricRecord } from './stream/metric-record.js';
 export type { RunOutcome } from './stream/run-outcome.js';
 export type { StepEvent } from './stream/step-event.js';
 export type { TrainingState } from './stream/training-state.js';
-export type { LearningRateSpec, SectionSpec, StudySpec } from './spec/study-spec.js';
+export type { LearningRateSpec, ProbeTrigger, SectionSpec, StudySpec } from './spec/study-spec.js';
 export type { SpecIssue } from './spec/spec-issue.js';
 export type { StudyInput } from './spec/define-study.js';
 export type { ResolvedArm, ResolvedPart, ValidatedStudy } from './spec/validate-study.js';

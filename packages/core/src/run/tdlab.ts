@@ -11,6 +11,7 @@ import type { TdlabPlugin } from '../plugin/tdlab-plugin.js';
 import type { Probe } from '../probe/probe.js';
 import type { Sink } from '../sink/sink.js';
 import { createPart } from '../spec/create-part.js';
+import type { ProbeTrigger } from '../spec/study-spec.js';
 import { MODEL_ARM, type ValidatedStudy, validateStudy } from '../spec/validate-study.js';
 import type { MetricRecord } from '../stream/metric-record.js';
 import type { StepEvent } from '../stream/step-event.js';
@@ -28,7 +29,7 @@ interface RunParts {
   readonly trainer: TrainingRun;
   readonly board: LatestMetrics;
   /** One instance of each probe per arm (`arm` undefined in a study without `arms:`). */
-  readonly probes: readonly { readonly arm: string | undefined; readonly probe: Probe }[];
+  readonly probes: readonly { readonly arm: string | undefined; readonly probe: Probe; readonly when: ProbeTrigger | undefined }[];
 }
 
 type RunItem = { readonly kind: 'record'; readonly record: MetricRecord } | { readonly kind: 'step'; readonly event: StepEvent };
@@ -162,7 +163,11 @@ export class Tdlab {
     // Probes run per arm, each arm with instances of its own (a probe may keep state between steps).
     const arms = study.hasArms ? study.arms.map((arm) => arm.name) : [undefined];
     const probes = arms.flatMap((arm) =>
-      study.probes.map((part) => ({ arm, probe: createPart<Probe>(part, { ...context, every: part.section.every ?? 1 }) })),
+      study.probes.map((part) => ({
+        arm,
+        probe: createPart<Probe>(part, { ...context, every: part.section.every ?? 1 }),
+        when: (part.section as { when?: ProbeTrigger }).when,
+      })),
     );
     return { context, trainer, board, probes };
   }
@@ -181,9 +186,10 @@ export class Tdlab {
     return trainer.events().pipe(
       connect((shared) =>
         merge(
-          ...probes.map(({ arm, probe }) =>
+          ...probes.map(({ arm, probe, when }) =>
             shared.pipe(
               arm === undefined ? identity : filter((event: StepEvent) => event.arm === arm),
+              when === undefined ? identity : filter(triggeredBy(when, board)),
               probe.operator,
               map((record): RunItem => ({ kind: 'record', record: arm === undefined ? record : { ...record, arm: record.arm ?? arm } })),
             ),
@@ -209,6 +215,25 @@ export class Tdlab {
       }),
     );
   }
+}
+
+/**
+ * The gate of a probe's `when:`: passes step 0, the last step, and the steps where the metric is
+ * above / below its thresholds. `loss` is the event's own loss; any other metric is the newest value
+ * on the board (the model arm's, possibly from this step if its probe is listed earlier). `initial`
+ * is the first value the gate saw. Without a value yet, the step is not measured.
+ */
+function triggeredBy(when: ProbeTrigger, board: { latest(name: string): number | undefined }): (event: StepEvent) => boolean {
+  let initial: number | undefined;
+  return (event) => {
+    const value = when.metric === 'loss' ? event.loss : board.latest(when.metric);
+    if (initial === undefined && value !== undefined) initial = value;
+    if (event.step === 0 || event.outcome !== undefined) return true;
+    if (value === undefined || initial === undefined) return false;
+    const above = when.above === 'initial' ? initial : when.above;
+    const below = when.below === 'initial' ? initial : when.below;
+    return (above === undefined || value > above) && (below === undefined || value < below);
+  };
 }
 
 /** JSON has no NaN or Infinity: write them as strings a reader can tell apart. */

@@ -8,6 +8,18 @@ import { type } from 'arktype';
 export const learningRateSchema = type('number > 0').or({ absolute: 'number > 0' }).or({ normalized: 'number > 0' });
 export type LearningRateSpec = typeof learningRateSchema.infer;
 
+/**
+ * `when:` of a probe: it measures only on steps where the metric (`loss`, or the newest value of any
+ * metric another probe emits) is above and/or below a threshold — a number, or `initial`, the
+ * metric's first value in the run. Step 0 and the last step are always measured.
+ */
+export const probeTriggerSchema = type({
+  metric: 'string > 0',
+  'above?': "number | 'initial'",
+  'below?': "number | 'initial'",
+}).onUndeclaredKey('reject');
+export type ProbeTrigger = typeof probeTriggerSchema.infer;
+
 /** A section selecting a contribution: `use:` plus the contribution's own options. */
 const sectionSchema = type({ use: 'string > 0' });
 
@@ -48,7 +60,7 @@ export const studySpecSchema = type({
     /** Treat a loss above this as divergence (non-finite values always are). */
     'lossAbove?': 'number > 0',
   }).onUndeclaredKey('reject'),
-  'probes?': sectionSchema.and({ 'every?': 'number.integer > 0' }).array(),
+  'probes?': sectionSchema.and({ 'every?': 'number.integer > 0', 'when?': probeTriggerSchema }).array(),
   'sinks?': sectionSchema.array(),
 }).onUndeclaredKey('reject');
 
@@ -68,7 +80,7 @@ export type StudySpec = Omit<CoreSpec, 'data' | 'model' | 'arms' | 'loss' | 'opt
   readonly loss: SectionSpec;
   readonly optimizer: SectionSpec;
   readonly schedule: SectionSpec & { readonly lr: LearningRateSpec };
-  readonly probes?: readonly (SectionSpec & { readonly every?: number })[];
+  readonly probes?: readonly (SectionSpec & { readonly every?: number; readonly when?: ProbeTrigger })[];
   readonly sinks?: readonly SectionSpec[];
 };
 
@@ -79,6 +91,6 @@ export const coreSectionKeys = {
   loss: ['use'],
   optimizer: ['use'],
   schedule: ['use', 'lr'],
-  probe: ['use', 'every'],
+  probe: ['use', 'every', 'when'],
   sink: ['use'],
 } as const;
