@@ -134,3 +134,45 @@ describe('hessian-trace probe (Hutchinson)', () => {
     expect(a[0]).not.toEqual(a[1]);
   });
 });
+
+describe('per-layer scope (block:)', () => {
+  it('restricts H_L to the diagonal block of a parameter block, formed independently', () => {
+    const { state } = uv(uvParams).event(0);
+    const full = uvLossHessian(uvParams, 1, 0);
+    for (const name of ['u', 'v']) {
+      const block = state.model.blocks.find((b) => b.name === name)!;
+      const h = new LossHessian(state.model, state.loss, state.data.train, block).at(state.params, state.outputs);
+      expect(h.dimension).toBe(block.length);
+      const dense = denseFromOperator(h.apply, block.length);
+      for (let i = 0; i < block.length; i++) {
+        for (let j = 0; j < block.length; j++) {
+          expect(dense[i * block.length + j]).toBeCloseTo(full[(block.offset + i) * 10 + block.offset + j], 14);
+        }
+      }
+    }
+  });
+
+  it('sharpness/u and hessian_trace/u: for L = ½f² the uu block is g_u g_uᵀ, so both equal ‖v‖²/m (x = 1)', async () => {
+    const events = [uv(uvParams).event(0)];
+    const v = uvParams.slice(5);
+    const want = v.reduce((sum, vi) => sum + vi * vi, 0) / 5;
+    const top = await sharpness({ block: 'u' }, events);
+    expect(top.map((r) => r.name)).toEqual(['sharpness/u']);
+    expect(top[0].value).toBeCloseTo(want, 10);
+  });
+
+  it('hessian_trace/<block> is exact on a diagonal block (Rademacher probes): diag(1, 4, 9) split in blocks', async () => {
+    const model = new LinearModel(3, [
+      { name: 'a', offset: 0, length: 1, shape: [1] },
+      { name: 'bc', offset: 1, length: 2, shape: [2] },
+    ]);
+    const run = new ModelRun({ model, x: [[1, 0, 0], [0, 2, 0], [0, 0, 3]], y: [1, 0, -1], initialParams: [1, 1, 1] });
+    expect(values(await trace({ block: 'a', samples: 3 }, [run.event(0)]), 'hessian_trace/a')).toEqual([1]);
+    expect(values(await trace({ block: 'bc', samples: 3 }, [run.event(0)]), 'hessian_trace/bc')).toEqual([13]);
+    expect(values(await sharpness({ block: 'bc' }, [run.event(0)]), 'sharpness/bc')[0]).toBeCloseTo(9, 12);
+  });
+
+  it('names the known blocks when the block does not exist', async () => {
+    await expect(sharpness({ block: 'w' }, [uv(uvParams).event(0)])).rejects.toThrow(/no parameter block "w" \(blocks: u, v\)/);
+  });
+});

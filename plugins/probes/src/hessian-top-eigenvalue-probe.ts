@@ -2,7 +2,7 @@ import { defineProbe, sampledProbe } from '@tdlab/core';
 import { lanczosTopEigen } from '@tdlab/tensor';
 import { type } from 'arktype';
 import { defer } from 'rxjs';
-import { LossHessian } from './loss-hessian.js';
+import { findBlock, LossHessian } from './loss-hessian.js';
 
 /**
  * `probes: [{ use: hessian-top-eigenvalue, k: 3, every: 10 }]` — the sharpness: the top eigenvalue
@@ -18,8 +18,8 @@ import { LossHessian } from './loss-hessian.js';
 export const hessianTopEigenvalueProbe = defineProbe({
   id: 'hessian-top-eigenvalue',
   description: 'Top eigenvalue(s) of the loss Hessian by Lanczos on HVPs (sharpness; hessian_eigenvalues[0..k-1] when k > 1)',
-  options: type({ k: 'number.integer > 0 = 1', maxIterations: 'number.integer > 0 = 64' }),
-  create: ({ k, maxIterations }, context) => ({
+  options: type({ k: 'number.integer > 0 = 1', maxIterations: 'number.integer > 0 = 64', 'block?': 'string > 0' }),
+  create: ({ k, maxIterations, block }, context) => ({
     // State per subscription: each run (and each arm) has its own warm start and random stream.
     operator: (source) =>
       defer(() => {
@@ -29,15 +29,15 @@ export const hessianTopEigenvalueProbe = defineProbe({
         return sampledProbe(context.every, (event, emit) => {
           if (!Number.isFinite(event.loss)) return;
           const { state } = event;
-          hessian ??= new LossHessian(state.model, state.loss, state.data.train);
+          hessian ??= new LossHessian(state.model, state.loss, state.data.train, block === undefined ? undefined : findBlock(state.model, block, 'hessian-top-eigenvalue'));
           hessian.at(state.params, state.outputs);
           const p = hessian.dimension;
           const result = lanczosTopEigen(hessian.apply, p, { k: Math.min(k, p), maxIterations, rng, start: warmStart, vectors: true });
           if (result.vectors && result.vectors.length >= p && result.values.every(Number.isFinite)) warmStart = result.vectors.slice(0, p);
-          emit('sharpness', result.values[0]);
+          emit(block === undefined ? 'sharpness' : `sharpness/${block}`, result.values[0]);
           if (k === 1) return;
           const count = Math.min(k, p);
-          for (let i = 0; i < count; i++) emit('hessian_eigenvalues', result.values[i], i);
+          for (let i = 0; i < count; i++) emit(block === undefined ? 'hessian_eigenvalues' : `hessian_eigenvalues/${block}`, result.values[i], i);
         }).operator(source);
       }),
   }),

@@ -1,7 +1,7 @@
 import { defineProbe, sampledProbe } from '@tdlab/core';
 import { type } from 'arktype';
 import { defer } from 'rxjs';
-import { LossHessian } from './loss-hessian.js';
+import { findBlock, LossHessian } from './loss-hessian.js';
 
 /**
  * `probes: [{ use: hessian-trace, samples: 32, every: 10 }]` — Hutchinson's estimate of tr H_L,
@@ -19,8 +19,8 @@ import { LossHessian } from './loss-hessian.js';
 export const hessianTraceProbe = defineProbe({
   id: 'hessian-trace',
   description: 'Hutchinson estimate of the loss-Hessian trace with Rademacher probes (hessian_trace, hessian_trace_stderr)',
-  options: type({ samples: 'number.integer > 0 = 16' }),
-  create: ({ samples }, context) => ({
+  options: type({ samples: 'number.integer > 0 = 16', 'block?': 'string > 0' }),
+  create: ({ samples, block }, context) => ({
     operator: (source) =>
       defer(() => {
         const rng = context.rng('probe/hessian-trace');
@@ -30,7 +30,7 @@ export const hessianTraceProbe = defineProbe({
         return sampledProbe(context.every, (event, emit) => {
           if (!Number.isFinite(event.loss)) return;
           const { state } = event;
-          hessian ??= new LossHessian(state.model, state.loss, state.data.train);
+          hessian ??= new LossHessian(state.model, state.loss, state.data.train, block === undefined ? undefined : findBlock(state.model, block, 'hessian-trace'));
           hessian.at(state.params, state.outputs);
           const p = hessian.dimension;
           z ??= new Float64Array(p);
@@ -47,8 +47,8 @@ export const hessianTraceProbe = defineProbe({
             mean += delta / s;
             m2 += delta * (quadratic - mean);
           }
-          emit('hessian_trace', mean);
-          if (samples > 1) emit('hessian_trace_stderr', Math.sqrt(m2 / (samples - 1) / samples));
+          emit(block === undefined ? 'hessian_trace' : `hessian_trace/${block}`, mean);
+          if (samples > 1) emit(block === undefined ? 'hessian_trace_stderr' : `hessian_trace_stderr/${block}`, Math.sqrt(m2 / (samples - 1) / samples));
         }).operator(source);
       }),
   }),

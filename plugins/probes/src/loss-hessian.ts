@@ -1,4 +1,4 @@
-import type { DifferentiableModel, LabeledInputs, Loss } from '@tdlab/core';
+import type { DifferentiableModel, LabeledInputs, Loss, ParameterBlock } from '@tdlab/core';
 import type { FloatArray } from '@tdlab/tensor';
 
 /**
@@ -12,7 +12,16 @@ import type { FloatArray } from '@tdlab/tensor';
  *
  * `at` fixes θ and the outputs for a run of products (a Lanczos run, a set of Hutchinson probes);
  * the buffers are allocated once, for one model and one training set.
+ *
+ * With a `block` (a layer's parameters), the operator is the diagonal block H_BB = P_B H_L P_Bᵀ on
+ * vectors of that block's length: v is embedded with zeros elsewhere and the block of H_L·v kept.
  */
+export function findBlock(model: DifferentiableModel, name: string, probe: string): ParameterBlock {
+  const block = model.blocks.find((candidate) => candidate.name === name);
+  if (!block) throw new Error(`${probe}: the model has no parameter block "${name}" (blocks: ${model.blocks.map((b) => b.name).join(', ')})`);
+  return block;
+}
+
 export class LossHessian {
   readonly dimension: number;
   private readonly curvature: Float64Array;
@@ -20,13 +29,19 @@ export class LossHessian {
   private readonly tangentOutputs: Float64Array;
   private readonly functional: Float64Array;
   private params: FloatArray | undefined;
+  /** Full-length vectors for a block-restricted operator (empty otherwise). */
+  private readonly embedded: Float64Array;
+  private readonly product: Float64Array;
 
   constructor(
     private readonly model: DifferentiableModel,
     private readonly loss: Loss,
     private readonly inputs: LabeledInputs,
+    private readonly block?: ParameterBlock,
   ) {
-    this.dimension = model.parameterCount;
+    this.dimension = block ? block.length : model.parameterCount;
+    this.embedded = new Float64Array(block ? model.parameterCount : 0);
+    this.product = new Float64Array(block ? model.parameterCount : 0);
     this.curvature = new Float64Array(inputs.n);
     this.dLoss = new Float64Array(inputs.n);
     this.tangentOutputs = new Float64Array(inputs.n);
@@ -42,8 +57,19 @@ export class LossHessian {
     return this;
   }
 
-  /** out = H_L · v (both of length p). */
+  /** out = H_L · v (both of length p), or H_BB · v (both of the block's length). */
   readonly apply = (v: FloatArray, out: FloatArray): void => {
+    const block = this.block;
+    if (block) {
+      this.embedded.set(v.subarray(0, block.length), block.offset);
+      this.full(this.embedded, this.product);
+      out.set(this.product.subarray(block.offset, block.offset + block.length));
+      return;
+    }
+    this.full(v, out);
+  };
+
+  private full(v: FloatArray, out: FloatArray): void {
     const params = this.params;
     if (params === undefined) throw new Error('LossHessian: call at(params, outputs) before apply');
     const { n } = this.inputs;
@@ -53,6 +79,6 @@ export class LossHessian {
     this.model.vjp(params, this.inputs, this.tangentOutputs, out);
     // Functional term Σᵢ (∂L/∂fᵢ) ∇²fᵢ v: zero for a linear model and at an interpolating minimum.
     this.model.hvp(params, this.inputs, this.dLoss, v, this.functional);
-    for (let j = 0; j < this.dimension; j++) out[j] += this.functional[j];
-  };
+    for (let j = 0; j < this.model.parameterCount; j++) out[j] += this.functional[j];
+  }
 }
