@@ -1,6 +1,7 @@
-import { defineProbe, sampledProbe } from '@tdlab/core';
+import { defineProbe, type DifferentiableModel, sampledProbe } from '@tdlab/core';
 import { type } from 'arktype';
 import { defer } from 'rxjs';
+import { findBlock } from './loss-hessian.js';
 import { frobeniusNorm, leadingRows, tangentKernelMatrix } from './tangent-kernel-matrix.js';
 
 /** yᵀKy / (‖K‖_F ‖y‖²) for a flat n×n K; NaN when K or y is zero. */
@@ -27,21 +28,24 @@ export function kernelAlignment(kernel: Float64Array, y: ArrayLike<number>, n: n
 export const kernelAlignmentProbe = defineProbe({
   id: 'kernel-alignment',
   description: 'Kernel-target alignment yᵀKy/(‖K‖_F‖y‖²) of the tangent kernel on the training set (kernel_alignment)',
-  options: type({ maxPoints: 'number.integer > 0 = 256' }),
-  create: ({ maxPoints }, context) => ({
-    operator: (source) =>
-      defer(() => {
-        let kernel: Float64Array | undefined;
-        return sampledProbe(context.every, (event, emit) => {
-          if (!Number.isFinite(event.loss)) return;
-          const { state } = event;
-          const rows = leadingRows(state.data.train, state.data.inputDim, maxPoints);
-          let y2 = 0;
-          for (let i = 0; i < rows.n; i++) y2 += rows.y[i] * rows.y[i];
-          if (!(y2 > 0)) return;
-          kernel = tangentKernelMatrix(state.model, state.params, rows, kernel);
-          emit('kernel_alignment', kernelAlignment(kernel, rows.y, rows.n));
-        }).operator(source);
-      }),
-  }),
+  options: type({ maxPoints: 'number.integer > 0 = 256', 'block?': 'string > 0' }),
+  create: ({ maxPoints, block }, context) => {
+    const scope = (model: DifferentiableModel) => (block === undefined ? undefined : findBlock(model, block, 'kernel-alignment'));
+    return {
+      operator: (source) =>
+        defer(() => {
+          let kernel: Float64Array | undefined;
+          return sampledProbe(context.every, (event, emit) => {
+            if (!Number.isFinite(event.loss)) return;
+            const { state } = event;
+            const rows = leadingRows(state.data.train, state.data.inputDim, maxPoints);
+            let y2 = 0;
+            for (let i = 0; i < rows.n; i++) y2 += rows.y[i] * rows.y[i];
+            if (!(y2 > 0)) return;
+            kernel = tangentKernelMatrix(state.model, state.params, rows, kernel, scope(state.model));
+            emit(block === undefined ? 'kernel_alignment' : `kernel_alignment/${block}`, kernelAlignment(kernel, rows.y, rows.n));
+          }).operator(source);
+        }),
+    };
+  },
 });

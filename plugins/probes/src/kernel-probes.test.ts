@@ -135,3 +135,37 @@ describe('ntk-top-k probe', () => {
     ]);
   });
 });
+
+describe('per-layer scope of the kernel probes (block:)', () => {
+  // uv model, f(x) = m^{-1/2} Σ vᵢuᵢx: ∂f/∂uᵢ = vᵢx/√m, ∂f/∂vᵢ = uᵢx/√m, so K_u = xxᵀ‖v‖²/m,
+  // K_v = xxᵀ‖u‖²/m and K = K_u + K_v (papers.md §1a).
+  const params = [0.9, -0.4, 1.3, 0.2, -1.1, 0.7, 0.5, -0.8, 1.6, 0.1];
+  const run = new ModelRun({ model: new UvModel(5), x: [[1], [2]], y: [0, 1], initialParams: params });
+
+  it('tangentKernelMatrix with a block is that block’s kernel, and the blocks sum to K', () => {
+    const { state } = run.event(0);
+    const [u, v] = state.model.blocks;
+    const ku = tangentKernelMatrix(state.model, state.params, state.data.train, undefined, u);
+    const kv = tangentKernelMatrix(state.model, state.params, state.data.train, undefined, v);
+    const k = tangentKernelMatrix(state.model, state.params, state.data.train);
+    const norm = (xs: number[]) => xs.reduce((s, x) => s + x * x, 0) / 5;
+    const xx = [1, 2, 2, 4];
+    xx.forEach((c, i) => {
+      expect(ku[i]).toBeCloseTo(c * norm(params.slice(5)), 13);
+      expect(kv[i]).toBeCloseTo(c * norm(params.slice(0, 5)), 13);
+      expect(k[i]).toBeCloseTo(ku[i] + kv[i], 13);
+    });
+  });
+
+  it('kernel_distance/<block> and kernel_alignment/<block> are emitted under the block’s name', async () => {
+    const distance = kernelDistanceProbe.create(kernelDistanceProbe.options.assert({ block: 'u' }), seededProbeContext(1));
+    const alignment = kernelAlignmentProbe.create(kernelAlignmentProbe.options.assert({ block: 'v' }), seededProbeContext(1));
+    const events = [run.event(0)];
+    const d = await lastValueFrom(distance.operator(from(events)).pipe(toArray()));
+    const a = await lastValueFrom(alignment.operator(from(events)).pipe(toArray()));
+    expect(d.map((r) => [r.name, r.value])).toEqual([['kernel_distance/u', 0]]);
+    // Rank one, K_v ∝ xxᵀ with x = (1, 2), y = (0, 1): alignment = (y·x)²/(‖x‖²‖y‖²) = 4/5.
+    expect(a[0].name).toBe('kernel_alignment/v');
+    expect(a[0].value).toBeCloseTo(4 / 5, 13);
+  });
+});

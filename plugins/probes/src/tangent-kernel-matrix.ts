@@ -1,4 +1,4 @@
-import type { DifferentiableModel, LabeledInputs } from '@tdlab/core';
+import type { DifferentiableModel, LabeledInputs, ParameterBlock } from '@tdlab/core';
 import type { FloatArray } from '@tdlab/tensor';
 
 /** The first min(n, maxPoints) rows of a labeled set, as views (no copy). */
@@ -12,9 +12,16 @@ export function leadingRows(inputs: LabeledInputs, inputDim: number, maxPoints: 
  * The tangent kernel Gram matrix K = J Jᵀ (n×n, row-major; papers.md §0: J_ij = ∂f(x_i)/∂θ_j) at θ,
  * formed column by column, K e_j = J (Jᵀ e_j): n VJPs and n JVPs, O(n·p) time per product pair
  * for a dense model, n² + p + 2n numbers of memory. Meant for small n; callers cap n.
- * The two triangles are averaged, so roundoff never makes K asymmetric.
+ * The two triangles are averaged, so roundoff never makes K asymmetric. With a `block`, the layer's
+ * kernel K_B = J_B J_Bᵀ (its parameters' contribution; K = Σ_B K_B): Jᵀe_j is masked to the block.
  */
-export function tangentKernelMatrix(model: DifferentiableModel, params: FloatArray, inputs: LabeledInputs, out?: Float64Array): Float64Array {
+export function tangentKernelMatrix(
+  model: DifferentiableModel,
+  params: FloatArray,
+  inputs: LabeledInputs,
+  out?: Float64Array,
+  block?: ParameterBlock,
+): Float64Array {
   const { n } = inputs;
   const kernel = out ?? new Float64Array(n * n);
   const basis = new Float64Array(n);
@@ -24,6 +31,10 @@ export function tangentKernelMatrix(model: DifferentiableModel, params: FloatArr
     basis.fill(0);
     basis[j] = 1;
     model.vjp(params, inputs, basis, row);
+    if (block) {
+      row.fill(0, 0, block.offset);
+      row.fill(0, block.offset + block.length);
+    }
     model.jvp(params, inputs, row, column);
     for (let i = 0; i < n; i++) kernel[i * n + j] = column[i];
   }
