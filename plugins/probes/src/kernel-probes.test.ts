@@ -169,3 +169,15 @@ describe('per-layer scope of the kernel probes (block:)', () => {
     expect(a[0].value).toBeCloseTo(4 / 5, 13);
   });
 });
+
+describe('per-layer scope of ntk-top-k (block:)', () => {
+  it('the top eigenvalue of K_u = xxᵀ‖v‖²/m is ‖x‖²‖v‖²/m (½·Σ loss: D = I)', async () => {
+    const params = [0.9, -0.4, 1.3, 0.2, -1.1, 0.7, 0.5, -0.8, 1.6, 0.1];
+    const run = new ModelRun({ model: new UvModel(5), x: [[1], [2]], y: [0, 1], initialParams: params });
+    const probe = ntkTopKProbe.create(ntkTopKProbe.options.assert({ k: 1, block: 'u' }), seededProbeContext(1));
+    const records = await lastValueFrom(probe.operator(from([run.event(0)])).pipe(toArray()));
+    const top = records.find((r) => r.name === 'ntk_topk_eigenvalues/u')!;
+    const v2 = params.slice(5).reduce((s, x) => s + x * x, 0);
+    expect(top.value).toBeCloseTo((5 * v2) / 5, 10);
+  });
+});

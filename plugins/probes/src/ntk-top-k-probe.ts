@@ -1,4 +1,5 @@
 import { defineProbe, LossMatchedNtk, sampledProbe } from '@tdlab/core';
+import { findBlock } from './loss-hessian.js';
 import { type } from 'arktype';
 import { defer } from 'rxjs';
 
@@ -22,8 +23,8 @@ import { defer } from 'rxjs';
 export const ntkTopKProbe = defineProbe({
   id: 'ntk-top-k',
   description: 'Top-k eigenvalues of the loss-matched NTK and the overlap of each eigenvector with the residual f − y (ntk_topk_eigenvalues, ntk_residual_overlap)',
-  options: type({ k: 'number.integer > 0 = 3' }),
-  create: ({ k }, context) => ({
+  options: type({ k: 'number.integer > 0 = 3', 'block?': 'string > 0' }),
+  create: ({ k, block }, context) => ({
     operator: (source) =>
       defer(() => {
         const rng = context.rng('probe/ntk-top-k');
@@ -33,10 +34,10 @@ export const ntkTopKProbe = defineProbe({
           const { state } = event;
           const train = state.data.train;
           const n = train.n;
-          ntk ??= new LossMatchedNtk(state.model, state.loss, train, rng);
+          ntk ??= new LossMatchedNtk(state.model, state.loss, train, rng, block === undefined ? undefined : findBlock(state.model, block, 'ntk-top-k'));
           const { values, vectors } = ntk.topEigenpairs(state.params, state.outputs, k);
           const count = values.length;
-          for (let i = 0; i < count; i++) emit('ntk_topk_eigenvalues', values[i], i);
+          for (let i = 0; i < count; i++) emit(block === undefined ? 'ntk_topk_eigenvalues' : `ntk_topk_eigenvalues/${block}`, values[i], i);
           let residualNorm2 = 0;
           for (let j = 0; j < n; j++) residualNorm2 += (state.outputs[j] - train.y[j]) ** 2;
           if (!(residualNorm2 > 0)) return;
@@ -47,9 +48,9 @@ export const ntkTopKProbe = defineProbe({
             for (let j = 0; j < n; j++) inner += vectors[i * n + j] * (state.outputs[j] - train.y[j]);
             const overlap = Math.abs(inner) / residualNorm;
             captured += overlap * overlap;
-            emit('ntk_residual_overlap', overlap, i);
+            emit(block === undefined ? 'ntk_residual_overlap' : `ntk_residual_overlap/${block}`, overlap, i);
           }
-          emit('ntk_residual_overlap_rest', Math.sqrt(Math.max(0, 1 - captured)));
+          emit(block === undefined ? 'ntk_residual_overlap_rest' : `ntk_residual_overlap_rest/${block}`, Math.sqrt(Math.max(0, 1 - captured)));
         }).operator(source);
       }),
   }),

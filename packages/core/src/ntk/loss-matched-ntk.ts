@@ -1,7 +1,7 @@
 import { type FloatArray, lanczosTopEigen, type Rng } from '@tdlab/tensor';
 import type { LabeledInputs } from '../data/data-set.js';
 import type { Loss } from '../loss/loss.js';
-import type { DifferentiableModel } from '../model/differentiable-model.js';
+import type { DifferentiableModel, ParameterBlock } from '../model/differentiable-model.js';
 
 /**
  * The tangent kernel matched to the loss's normalization, K_L = D^½ J Jᵀ D^½ with D = ∂²L/∂f²
@@ -23,6 +23,8 @@ export class LossMatchedNtk {
     private readonly loss: Loss,
     private readonly inputs: LabeledInputs,
     private readonly rng: Rng,
+    /** Restrict to one parameter block: the layer's kernel D^½ J_B J_Bᵀ D^½ (the full kernel is the sum over blocks). */
+    private readonly block?: ParameterBlock,
   ) {
     this.sqrtCurvature = new Float64Array(inputs.n);
     this.scaled = new Float64Array(inputs.n);
@@ -52,6 +54,11 @@ export class LossMatchedNtk {
     const operator = (v: Float64Array, out: Float64Array): void => {
       for (let i = 0; i < n; i++) this.scaled[i] = v[i] * this.sqrtCurvature[i];
       linear.vjp(this.scaled, this.parameterBuffer);
+      const block = this.block;
+      if (block) {
+        this.parameterBuffer.fill(0, 0, block.offset);
+        this.parameterBuffer.fill(0, block.offset + block.length);
+      }
       linear.jvp(this.parameterBuffer, out);
       for (let i = 0; i < n; i++) out[i] *= this.sqrtCurvature[i];
     };
