@@ -437,16 +437,7 @@ export class TwoLayerModel implements DifferentiableModel {
       gemv(false, n, m, outputScale, values, v, beta, out);
       return;
     }
-    if (beta === 0) {
-      rowDots(values, vector, vOffset, n, m, outputScale, out);
-      return;
-    }
-    for (let k = 0; k < n; k++) {
-      const row = k * m;
-      let sum = 0;
-      for (let i = 0; i < m; i++) sum += values[row + i] * vector[vOffset + i];
-      out[k] += outputScale * sum;
-    }
+    mixedRowDots(values, vector, vOffset, n, m, outputScale, out, beta);
   }
 
   /**
@@ -570,40 +561,16 @@ function copyInto(source: FloatArray, target: FloatArray, length: number): void 
 }
 
 /**
- * out_k = scale·Σᵢ values[k·m + i]·theta[vOffset + i] (the forward outputs from σ(Z) as stored). An
- * n×m pass: the two same-type cases get their own copy of the loop so each stays monomorphic (a
- * loop that has seen both Float32Array and Float64Array runs several times slower in V8).
+ * out_k = scale·Σᵢ values[k·m + i]·vector[vOffset + i] (+ out_k when beta = 1), summed in float64:
+ * the exact path of `outputs` when σ(Z) and the vector have different precisions (the same-type
+ * cases go through gemv).
  */
-function rowDots(values: FloatArray, theta: FloatArray, vOffset: number, n: number, m: number, scale: number, out: FloatArray): void {
-  if (values instanceof Float64Array && theta instanceof Float64Array) rowDots64(values, theta, vOffset, n, m, scale, out);
-  else if (values instanceof Float32Array && theta instanceof Float32Array) rowDots32(values, theta, vOffset, n, m, scale, out);
-  else rowDotsMixed(values, theta, vOffset, n, m, scale, out);
-}
-
-function rowDots64(values: Float64Array, theta: Float64Array, vOffset: number, n: number, m: number, scale: number, out: FloatArray): void {
+function mixedRowDots(values: FloatArray, vector: FloatArray, vOffset: number, n: number, m: number, scale: number, out: FloatArray, beta: 0 | 1): void {
   for (let k = 0; k < n; k++) {
     const row = k * m;
     let sum = 0;
-    for (let i = 0; i < m; i++) sum += values[row + i] * theta[vOffset + i];
-    out[k] = scale * sum;
-  }
-}
-
-function rowDots32(values: Float32Array, theta: Float32Array, vOffset: number, n: number, m: number, scale: number, out: FloatArray): void {
-  for (let k = 0; k < n; k++) {
-    const row = k * m;
-    let sum = 0;
-    for (let i = 0; i < m; i++) sum += values[row + i] * theta[vOffset + i];
-    out[k] = scale * sum;
-  }
-}
-
-function rowDotsMixed(values: FloatArray, theta: FloatArray, vOffset: number, n: number, m: number, scale: number, out: FloatArray): void {
-  for (let k = 0; k < n; k++) {
-    const row = k * m;
-    let sum = 0;
-    for (let i = 0; i < m; i++) sum += values[row + i] * theta[vOffset + i];
-    out[k] = scale * sum;
+    for (let i = 0; i < m; i++) sum += values[row + i] * vector[vOffset + i];
+    out[k] = beta === 0 ? scale * sum : out[k] + scale * sum;
   }
 }
 
