@@ -13,6 +13,14 @@ export { ScheduleContribution, defineSchedule } from './contributions/schedule-c
 export { ProbeContribution, defineProbe } from './contributions/probe-contribution.js';
 export { SinkContribution, defineSink } from './contributions/sink-contribution.js';
 export { MeanSquaredError } from './loss/mean-squared-error.js';
+export { LinearHinge } from './loss/linear-hinge.js';
+export { linearHingeContribution } from './loss/linear-hinge-contribution.js';
+export { Hinge } from './loss/hinge.js';
+export { hingeContribution } from './loss/hinge-contribution.js';
+export { Logistic } from './loss/logistic.js';
+export { logisticContribution } from './loss/logistic-contribution.js';
+export { CrossEntropy } from './loss/cross-entropy.js';
+export { crossEntropyContribution } from './loss/cross-entropy-contribution.js';
 export { LossMatchedNtk } from './ntk/loss-matched-ntk.js';
 export { sampledProbe } from './probe/sampled-probe.js';
 export { learningRateSchema, nestedSectionSchema, probeTriggerSchema, studySpecSchema } from './spec/study-spec.js';

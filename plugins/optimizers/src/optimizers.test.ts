@@ -1,19 +1,12 @@
 import { ContributionRegistry, type OptimizerContext } from '@tdlab/core';
+import { testOptimizerContext } from '@tdlab/core/testing';
 import { Rng } from '@tdlab/tensor';
 import { type } from 'arktype';
 import { describe, expect, it } from 'vitest';
 import optimizersPlugin, { GradientDescent, gradientDescent, MinibatchSgd, minibatchSgd } from './index.js';
 
 function context(seed = 0): OptimizerContext {
-  return {
-    runId: 'test',
-    spec: {} as OptimizerContext['spec'],
-    precision: 'float64',
-    rng: (purpose: string) => new Rng(seed).derive(purpose),
-    baseDir: '.',
-    outDir: undefined,
-    parameterCount: 4,
-  };
+  return testOptimizerContext(4, { seed });
 }
 
 function sgd(batchSize: number, seed = 0, weightDecay?: number): MinibatchSgd {
@@ -40,7 +33,7 @@ describe('@tdlab/plugin-optimizers', () => {
     const registry = new ContributionRegistry();
     registry.register(optimizersPlugin);
     expect(optimizersPlugin.name).toBe('@tdlab/plugin-optimizers');
-    expect(registry.list('optimizer').map((entry) => entry.contribution.id)).toEqual(['gd', 'sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'normalized-gd']);
+    expect(registry.list('optimizer').map((entry) => entry.contribution.id)).toEqual(['gd', 'sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'normalized-gd', 'gradient-flow']);
   });
 });
 

@@ -1,19 +1,12 @@
 import type { OptimizerContext } from '@tdlab/core';
+import { testOptimizerContext } from '@tdlab/core/testing';
 import { Rng } from '@tdlab/tensor';
 import { type } from 'arktype';
 import { describe, expect, it } from 'vitest';
 import { Adam, adam, adamw, MinibatchSgd, Momentum, momentum, NormalizedGradientDescent, nesterov, normalizedGradientDescent } from './index.js';
 
 function context(parameterCount = 2, seed = 0): OptimizerContext {
-  return {
-    runId: 'test',
-    spec: {} as OptimizerContext['spec'],
-    precision: 'float64',
-    rng: (purpose: string) => new Rng(seed).derive(purpose),
-    baseDir: '.',
-    outDir: undefined,
-    parameterCount,
-  };
+  return testOptimizerContext(parameterCount, { seed });
 }
 
 /** Options as the study resolver parses them: unknown keys rejected. */

@@ -106,6 +106,7 @@ export class ModelRun {
       params: theta,
       initialParams: this.initialParams,
       outputs,
+      time: step,
       gradient: undefined,
       lambda0: undefined,
       ntkTopEigenvalues: () => {

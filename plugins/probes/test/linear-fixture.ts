@@ -143,6 +143,7 @@ export class LinearRun {
       params,
       initialParams: this.initialParams,
       outputs,
+      time: step,
       gradient: options.outcome === undefined ? new Float64Array(params.length) : undefined,
       lambda0: undefined,
       ntkTopEigenvalues(k: number): Float64Array {

@@ -68,6 +68,13 @@ export interface DifferentiableModel {
    */
   preactivationSparsity?(params: FloatArray, inputs: Inputs, out: Float64Array): void;
   /**
+   * Optional: c in the model's natural gradient flow dθ/dt = −c·∇L(θ), 1 when absent. A mean-field
+   * network whose output is averaged over M units (times 1/α) moves each unit by O(1/(αM)) per
+   * unit of plain time; its natural time is rescaled by c = α·M (papers.md §3), so an update of
+   * learning rate η advances that time by η/c. The trainer's `time` and `gradient-flow` use it.
+   */
+  readonly timeScale?: number;
+  /**
    * Optional: frees what the model holds outside the JavaScript heap (buffers in the WASM kernels'
    * memory). The trainer calls it once the run's stream has ended; the model is not used afterwards.
    */

@@ -1,5 +1,9 @@
 import { ContainerModule } from 'inversify';
 import { LossContribution } from '../contributions/loss-contribution.js';
+import { crossEntropyContribution } from '../loss/cross-entropy-contribution.js';
+import { hingeContribution } from '../loss/hinge-contribution.js';
+import { linearHingeContribution } from '../loss/linear-hinge-contribution.js';
+import { logisticContribution } from '../loss/logistic-contribution.js';
 import { meanSquaredErrorContribution } from '../loss/mean-squared-error-contribution.js';
 import { CORE_API_VERSION } from './core-api-version.js';
 import { definePlugin } from './tdlab-plugin.js';
@@ -11,5 +15,9 @@ export const corePlugin = definePlugin({
   coreApi: `^${CORE_API_VERSION}`,
   module: new ContainerModule(({ bind }) => {
     bind(LossContribution).toConstantValue(meanSquaredErrorContribution);
+    bind(LossContribution).toConstantValue(linearHingeContribution);
+    bind(LossContribution).toConstantValue(hingeContribution);
+    bind(LossContribution).toConstantValue(logisticContribution);
+    bind(LossContribution).toConstantValue(crossEntropyContribution);
   }),
 });

@@ -202,7 +202,7 @@ export class Tdlab {
                 // A schedule may name the probe that emits what it needs: let it explain first.
                 void event.lr;
                 throw new Error(
-                  `schedule "${trainer.study.schedule.section.use}" needs the metric(s) ${missing.join(', ')}, which no probe of this study emits at step 0: add the probe that emits it to probes:`,
+                  `schedule "${trainer.study.schedule?.section.use}" needs the metric(s) ${missing.join(', ')}, which no probe of this study emits at step 0: add the probe that emits it to probes:`,
                 );
               }
             }),

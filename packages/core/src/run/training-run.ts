@@ -49,6 +49,9 @@ interface ArmLoop {
   readonly batch: ReturnType<TrainingRun['minibatchBuffers']> | undefined;
   value: number;
   outcome: RunOutcome | undefined;
+  /** The natural time reached (TrainingState.time) and the model's time scale c. */
+  time: number;
+  readonly timeScale: number;
 }
 
 /**
@@ -88,6 +91,8 @@ export class TrainingRun {
       // draws from the same rng('optimizer') stream, so minibatches are the same for every arm.
       const optimizer = create<ReturnType<OptimizerContribution['create']>>(study.optimizer, {
         parameterCount: model.parameterCount,
+        timeScale: model.timeScale ?? 1,
+        gradientAt: this.fullBatchGradient(model),
       });
       const p = model.parameterCount;
       const params = allocate(context.precision, p);
@@ -114,7 +119,19 @@ export class TrainingRun {
     this.initialParams = first.initialParams;
     this.lambda0 = first.lambda0;
 
-    const lr = study.spec.schedule.lr;
+    const fixed = this.optimizer.fixedLearningRate;
+    const scheduleSpec = study.spec.schedule;
+    if (scheduleSpec && fixed !== undefined) {
+      throw new StudySpecError([
+        { path: 'schedule', message: `must be left out: optimizer "${study.optimizer.section.use}" sets its own step (learning rate ${fixed}); there is no learning rate to schedule` },
+      ]);
+    }
+    if (!scheduleSpec && fixed === undefined) {
+      throw new StudySpecError([
+        { path: 'schedule', message: `is required: optimizer "${study.optimizer.section.use}" takes its learning rate from the schedule (schedule: { use: constant, lr: … })` },
+      ]);
+    }
+    const lr = scheduleSpec?.lr ?? fixed!;
     this.baseLr = typeof lr === 'number' ? lr : 'absolute' in lr ? lr.absolute : lr.normalized / this.lambda0;
     if (!(Number.isFinite(this.baseLr) && this.baseLr > 0)) {
       // λ₀ = 0 (all inputs zero, say) or non-finite leaves no learning rate r/λ₀ to train with.
@@ -122,10 +139,23 @@ export class TrainingRun {
         { path: 'schedule.lr', message: `gives no finite positive learning rate: λ₀ measured at initialization is ${this.lambda0}` },
       ]);
     }
-    this.schedule = create<ReturnType<ScheduleContribution['create']>>(study.schedule, {
-      baseLr: this.baseLr,
-      lambda0: this.lambda0,
-    });
+    const baseLr = this.baseLr;
+    this.schedule = study.schedule
+      ? create<ReturnType<ScheduleContribution['create']>>(study.schedule, { baseLr, lambda0: this.lambda0 })
+      : { requires: [], learningRate: () => baseLr };
+  }
+
+  /** ∇L(θ) on the full training set at any θ, with the model's own scratch (for `gradientAt`). */
+  private fullBatchGradient(model: DifferentiableModel): (params: FloatArray, out: FloatArray) => void {
+    const train = this.data.train;
+    const precision = this.context.precision;
+    const outputs = allocate(precision, train.n);
+    const dLoss = allocate(precision, train.n);
+    return (params, out) => {
+      model.forward(params, train, outputs);
+      this.loss.gradient(outputs, train.y, train.n, dLoss);
+      model.vjp(params, train, dLoss, out);
+    };
   }
 
   /**
@@ -195,7 +225,10 @@ export class TrainingRun {
           }
           // (3) Every live arm updates.
           const stepLr = lr();
-          for (const loop of loops) loop.arm.optimizer.update(loop.arm.params, loop.gradient, stepLr, step);
+          for (const loop of loops) {
+            loop.arm.optimizer.update(loop.arm.params, loop.gradient, stepLr, step);
+            loop.time += stepLr / loop.timeScale;
+          }
           step++;
           if (performance.now() > deadline) {
             handle = setImmediate(tick);
@@ -231,7 +264,11 @@ export class TrainingRun {
     // The spectrum for the largest k asked this step; smaller k are slices of it (one Lanczos per step).
     let cachedEigen: Float64Array = new Float64Array(0);
     let cachedK = 0;
+    const loop = { time: 0 };
     const state: TrainingState = {
+      get time(): number {
+        return loop.time;
+      },
       model,
       loss: this.loss,
       data: this.data,
@@ -251,7 +288,7 @@ export class TrainingRun {
       },
       ...(liveStates ? { arms: liveStates } : {}),
     };
-    return {
+    return Object.assign(loop, {
       arm,
       state,
       outputs,
@@ -260,7 +297,8 @@ export class TrainingRun {
       batch: batchSize ? this.minibatchBuffers(batchSize, train) : undefined,
       value: Number.NaN,
       outcome: undefined,
-    };
+      timeScale: model.timeScale ?? 1,
+    });
   }
 
   /** The gradient of the arm's update at `step` (full batch, or the optimizer's minibatch). */

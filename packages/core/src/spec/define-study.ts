@@ -24,7 +24,7 @@ export interface StudyInput {
   readonly arms?: Readonly<Record<string, SectionSpec>>;
   readonly loss: SectionSpec;
   readonly optimizer: SectionSpec;
-  readonly schedule: SectionSpec & { readonly lr: LearningRateSpec };
+  readonly schedule?: SectionSpec & { readonly lr: LearningRateSpec };
   readonly steps: number;
   readonly stop?: { readonly lossBelow?: number; readonly lossAbove?: number };
   readonly probes?: readonly (SectionSpec & { readonly every?: number })[];

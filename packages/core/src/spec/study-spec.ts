@@ -52,7 +52,11 @@ export const studySpecSchema = type({
   'arms?': type({ '[string]': 'unknown' }),
   loss: sectionSchema,
   optimizer: sectionSchema,
-  schedule: sectionSchema.and({ lr: learningRateSchema }),
+  /**
+   * The learning rate and its schedule. Left out only with an optimizer that sets its own step
+   * (`gradient-flow`, whose `dt` is a step in the model's natural time).
+   */
+  'schedule?': sectionSchema.and({ lr: learningRateSchema }),
   steps: 'number.integer > 0',
   'stop?': type({
     /** Stop with outcome `converged` once the training loss is below this. */
@@ -79,7 +83,7 @@ export type StudySpec = Omit<CoreSpec, 'data' | 'model' | 'arms' | 'loss' | 'opt
   readonly arms?: Readonly<Record<string, SectionSpec>>;
   readonly loss: SectionSpec;
   readonly optimizer: SectionSpec;
-  readonly schedule: SectionSpec & { readonly lr: LearningRateSpec };
+  readonly schedule?: SectionSpec & { readonly lr: LearningRateSpec };
   readonly probes?: readonly (SectionSpec & { readonly every?: number; readonly when?: ProbeTrigger })[];
   readonly sinks?: readonly SectionSpec[];
 };

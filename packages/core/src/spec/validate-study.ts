@@ -36,7 +36,8 @@ export interface ValidatedStudy {
   readonly hasArms: boolean;
   readonly loss: ResolvedPart;
   readonly optimizer: ResolvedPart;
-  readonly schedule: ResolvedPart;
+  /** Absent when the study leaves `schedule:` out (an optimizer with its own step). */
+  readonly schedule: ResolvedPart | undefined;
   readonly probes: readonly ResolvedPart[];
   readonly sinks: readonly ResolvedPart[];
 }
@@ -65,14 +66,14 @@ export function validateStudy(input: unknown, registry: ContributionRegistry, so
     model: resolve('model', 'model', raw.model),
     loss: resolve('loss', 'loss', raw.loss),
     optimizer: resolve('optimizer', 'optimizer', raw.optimizer),
-    schedule: resolve('schedule', 'schedule', raw.schedule),
+    schedule: raw.schedule === undefined ? undefined : resolve('schedule', 'schedule', raw.schedule),
     probes: list('probe', 'probes'),
     sinks: list('sink', 'sinks'),
   };
   const arms = resolveArms(registry, raw.arms, issues);
   if (issues.length > 0 || core instanceof type.errors) throw new StudySpecError(issues, source);
   const { data, model, loss, optimizer, schedule } = parts;
-  if (!data || !model || !loss || !optimizer || !schedule) throw new StudySpecError(issues, source);
+  if (!data || !model || !loss || !optimizer || (raw.schedule !== undefined && !schedule)) throw new StudySpecError(issues, source);
   return {
     spec: core as StudySpec,
     data,

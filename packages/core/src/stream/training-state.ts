@@ -18,6 +18,12 @@ export interface TrainingState {
   readonly initialParams: FloatArray;
   /** f(θ_t; x_i) on the training set. */
   readonly outputs: FloatArray;
+  /**
+   * The model's natural time at this step: Σ η_s/c over the updates so far, with c the model's
+   * `timeScale` (1 when it has none). For gradient descent on a mean-field network this is the
+   * mean-field time of papers.md §3; for `gradient-flow` it is step·dt.
+   */
+  readonly time: number;
   /** The gradient the update of this step uses; undefined on the last event. */
   readonly gradient: FloatArray | undefined;
   /** λ₀, the top eigenvalue of the loss-matched NTK at initialization, when the run measured it. */
