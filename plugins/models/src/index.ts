@@ -4,6 +4,7 @@ import { twoLayerModel, uvModel } from './contributions.js';
 import { generalQuadraticModel } from './general-quadratic-contribution.js';
 import { pureQuadraticModel } from './pure-quadratic-contribution.js';
 import { mlpModel } from './mlp-contribution.js';
+import { meanFieldTwoLayerModel } from './mean-field-two-layer-contribution.js';
 import { linearizedModel, quadraticModel } from './wrapper-contributions.js';
 
 export { Activation, activationNames } from './activation.js';
@@ -31,6 +32,9 @@ export { META_FEATURE_STREAM, pureQuadraticModel, pureQuadraticStructureOptions 
 export { drawKeptIndices, drawPureQuadraticStructure, PureQuadraticModel } from './pure-quadratic-model.js';
 export type { MetaActivation, PureQuadraticModelOptions, PureQuadraticStructure, PureQuadraticStructureOptions } from './pure-quadratic-model.js';
 export { skewSymmetricExponential } from './skew-exponential.js';
+export { meanFieldTwoLayerModel } from './mean-field-two-layer-contribution.js';
+export { MeanFieldTwoLayerModel } from './mean-field-two-layer-model.js';
+export type { MeanFieldInitScale, MeanFieldTwoLayerModelOptions } from './mean-field-two-layer-model.js';
 
 /** The models plugin: binds the uv and two-layer models. */
 const modelsPlugin = definePlugin({
@@ -45,6 +49,7 @@ const modelsPlugin = definePlugin({
     bind(ModelContribution).toConstantValue(quadraticModel);
     bind(ModelContribution).toConstantValue(generalQuadraticModel);
     bind(ModelContribution).toConstantValue(pureQuadraticModel);
+    bind(ModelContribution).toConstantValue(meanFieldTwoLayerModel);
   }),
 });
 
