@@ -211,7 +211,8 @@ export class TrainingRun {
           // (2) The events of this step, every live arm's.
           for (const loop of loops) {
             const base = { run: this.context.runId, ...(tagged ? { arm: loop.arm.name } : {}), step, totalSteps, loss: loop.value, outcome: loop.outcome, state: loop.state };
-            subscriber.next(rate === undefined ? Object.defineProperty(base, 'lr', { get: lr, enumerable: true }) as StepEvent : { ...base, lr: rate });
+            const armRate = loop.arm.optimizer.fixedLearningRate ?? rate;
+            subscriber.next(armRate === undefined ? Object.defineProperty(base, 'lr', { get: lr, enumerable: true }) as StepEvent : { ...base, lr: armRate });
             if (subscriber.closed) return;
           }
           // Arms that stopped leave the loop (and the live states) after their last event.
@@ -227,7 +228,8 @@ export class TrainingRun {
           const stepLr = lr();
           for (const loop of loops) {
             loop.arm.optimizer.update(loop.arm.params, loop.gradient, stepLr, step);
-            loop.time += stepLr / loop.timeScale;
+            // An optimizer with its own step (gradient-flow) moves its arm by that step, whatever the first arm's is.
+            loop.time += (loop.arm.optimizer.fixedLearningRate ?? stepLr) / loop.timeScale;
           }
           step++;
           if (performance.now() > deadline) {
