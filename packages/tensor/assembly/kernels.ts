@@ -27,6 +27,11 @@ const S_NC: i32 = 2048;
 
 const TILE_BYTES: i32 = 256;
 
+// Products with k at most this are walked row by row of C (see dgemm), over blocks of op(B) of at
+// most SHALLOW_B_BYTES packed.
+const SHALLOW_K: i32 = 128;
+const SHALLOW_B_BYTES: i32 = 196608;
+
 /** Bytes of scratch `work` that dgemm and sgemm need (packed A, packed B, one C tile). */
 export function workspaceBytes(): i32 {
   const d = (D_MC * D_KC + D_KC * D_NC) * 8;
@@ -143,8 +148,53 @@ function dpackB(kc: i32, nc: i32, src: usize, rs: i32, cs: i32, dst: usize): voi
   }
 }
 
-/** C tile (rows×cols of a 4×4 tile, row stride ldc elements) += packed A panel · packed B panel. */
-function dkernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, tile: usize): void {
+/**
+ * One f64x2 of a tile's write-back: v = C + acc (0 + acc when `over`, the first depth block of a
+ * beta = 0 product, whose C is not read), then the epilogue `act` (see dgemm) on the final value:
+ * -1 none; 0 ReLU / leaky ReLU, C ← v·g and S ← g with g = 1 if v > 0 else leak; 1 linear, S ← 1;
+ * 2 mask, C ← v·S. The same operations, in the same order, as dscale + add + dactivation.
+ */
+@inline function dput(p: usize, s: usize, acc: v128, over: bool, act: i32, lk: v128): void {
+  const v = f64x2.add(over ? f64x2.splat(0.0) : v128.load(p), acc);
+  if (act == 0) {
+    const g = v128.bitselect(f64x2.splat(1.0), lk, f64x2.gt(v, f64x2.splat(0.0)));
+    v128.store(p, f64x2.mul(v, g));
+    v128.store(s, g);
+  } else if (act == 1) {
+    v128.store(p, v);
+    v128.store(s, f64x2.splat(1.0));
+  } else if (act == 2) {
+    v128.store(p, f64x2.mul(v, v128.load(s)));
+  } else {
+    v128.store(p, v);
+  }
+}
+
+/** The scalar counterpart of dput (edge tiles). */
+@inline function dputScalar(p: usize, s: usize, acc: f64, over: bool, act: i32, leak: f64): void {
+  const v = (over ? 0.0 : load<f64>(p)) + acc;
+  if (act == 0) {
+    const g = v > 0.0 ? 1.0 : leak;
+    store<f64>(p, v * g);
+    store<f64>(s, g);
+  } else if (act == 1) {
+    store<f64>(p, v);
+    store<f64>(s, 1.0);
+  } else if (act == 2) {
+    store<f64>(p, v * load<f64>(s));
+  } else {
+    store<f64>(p, v);
+  }
+}
+
+/**
+ * C tile (rows×cols of a 4×4 tile, row stride ldc elements) += packed A panel · packed B panel,
+ * or = when `over`; then the epilogue `act` (-1 none) with the slope/mask tile at C + sd.
+ */
+function dkernel(
+  kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, tile: usize,
+  over: bool, act: i32, leak: f64, sd: usize,
+): void {
   let c00 = f64x2.splat(0.0);
   let c01 = f64x2.splat(0.0);
   let c10 = f64x2.splat(0.0);
@@ -174,17 +224,32 @@ function dkernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, col
   const ldcBytes = <usize>ldc << 3;
   if (rows == D_MR && cols == D_NR) {
     let row = c;
-    v128.store(row, f64x2.add(v128.load(row), c00));
-    v128.store(row, f64x2.add(v128.load(row, 16), c01), 16);
+    if (!over && act < 0) {
+      v128.store(row, f64x2.add(v128.load(row), c00));
+      v128.store(row, f64x2.add(v128.load(row, 16), c01), 16);
+      row += ldcBytes;
+      v128.store(row, f64x2.add(v128.load(row), c10));
+      v128.store(row, f64x2.add(v128.load(row, 16), c11), 16);
+      row += ldcBytes;
+      v128.store(row, f64x2.add(v128.load(row), c20));
+      v128.store(row, f64x2.add(v128.load(row, 16), c21), 16);
+      row += ldcBytes;
+      v128.store(row, f64x2.add(v128.load(row), c30));
+      v128.store(row, f64x2.add(v128.load(row, 16), c31), 16);
+      return;
+    }
+    const lk = f64x2.splat(leak);
+    dput(row, row + sd, c00, over, act, lk);
+    dput(row + 16, row + sd + 16, c01, over, act, lk);
     row += ldcBytes;
-    v128.store(row, f64x2.add(v128.load(row), c10));
-    v128.store(row, f64x2.add(v128.load(row, 16), c11), 16);
+    dput(row, row + sd, c10, over, act, lk);
+    dput(row + 16, row + sd + 16, c11, over, act, lk);
     row += ldcBytes;
-    v128.store(row, f64x2.add(v128.load(row), c20));
-    v128.store(row, f64x2.add(v128.load(row, 16), c21), 16);
+    dput(row, row + sd, c20, over, act, lk);
+    dput(row + 16, row + sd + 16, c21, over, act, lk);
     row += ldcBytes;
-    v128.store(row, f64x2.add(v128.load(row), c30));
-    v128.store(row, f64x2.add(v128.load(row, 16), c31), 16);
+    dput(row, row + sd, c30, over, act, lk);
+    dput(row + 16, row + sd + 16, c31, over, act, lk);
     return;
   }
   v128.store(tile, c00);
@@ -200,7 +265,23 @@ function dkernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, col
     const t = tile + (<usize>(r * D_NR) << 3);
     for (let q = 0; q < cols; q++) {
       const p = row + (<usize>q << 3);
-      store<f64>(p, load<f64>(p) + load<f64>(t + (<usize>q << 3)));
+      dputScalar(p, p + sd, load<f64>(t + (<usize>q << 3)), over, act, leak);
+    }
+  }
+}
+
+/** The epilogue alone over C's rows (a product with nothing to add: alpha = 0 or an empty dimension). */
+function depilogue(m: i32, n: i32, c: usize, ldc: i32, act: i32, leak: f64, slope: usize): void {
+  if (act < 0) return;
+  for (let i = 0; i < m; i++) {
+    const offset = <usize>i * <usize>ldc << 3;
+    if (act == 2) {
+      for (let j = 0; j < n; j++) {
+        const p = c + offset + (<usize>j << 3);
+        store<f64>(p, load<f64>(p) * load<f64>(slope + offset + (<usize>j << 3)));
+      }
+    } else {
+      dactivation(act, leak, c + offset, slope + offset, n);
     }
   }
 }
@@ -209,14 +290,27 @@ function dkernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, col
  * C (m×n, row stride ldc) ← alpha·op(A)·op(B) + beta·C, all float64. op(A)[i][p] is a[i*lda + p],
  * or a[p*lda + i] when transA; op(B)[p][j] is b[p*ldb + j], or b[j*ldb + p] when transB.
  * `work` must hold workspaceBytes() bytes, 16-byte aligned.
+ *
+ * `act` is an epilogue applied to the final C as it is stored (no separate pass over it), with the
+ * n×m matrix S at `slope` (row stride ldc): -1 none; 0 ReLU / leaky ReLU, C ← σ(C) and S ← σ'(C)
+ * (σ'(z) = 1 if z > 0 else `leak`, σ(z) = z·σ'(z), as dactivation); 1 linear, S ← 1; 2 mask,
+ * C ← C ⊙ S. Bit-identical to the product followed by the separate pass.
  */
 export function dgemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f64,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f64, c: usize, ldc: i32, work: usize,
   prepacked: usize, prepackedRows: i32, rowOffset: i32,
+  act: i32, leak: f64, slope: usize,
 ): void {
-  dscale(m, n, beta, c, ldc);
-  if (alpha == 0.0 || m == 0 || n == 0 || k == 0) return;
+  if (alpha == 0.0 || m == 0 || n == 0 || k == 0) {
+    dscale(m, n, beta, c, ldc);
+    depilogue(m, n, c, ldc, act, leak, slope);
+    return;
+  }
+  // beta = 0: C is not cleared first, the first depth block stores instead of adding (as 0 + acc).
+  const overwrite = beta == 0.0;
+  if (!overwrite) dscale(m, n, beta, c, ldc);
+  const sd = slope - c;
   const ars = transA ? 1 : lda;
   const acs = transA ? lda : 1;
   const brs = transB ? 1 : ldb;
@@ -224,10 +318,18 @@ export function dgemm(
   const packedA = work;
   const packedB = work + (<usize>(D_MC * D_KC) << 3);
   const tile = packedB + (<usize>(D_KC * D_NC) << 3);
-  for (let jc = 0; jc < n; jc += D_NC) {
-    const nc = min(D_NC, n - jc);
+  // A shallow product (k ≤ SHALLOW_K, one depth block) is walked row by row of C, over column
+  // blocks of op(B) small enough to stay in L2: C is written in long sequential runs the prefetcher
+  // follows, where the column walk below (one tile of each of MC rows per B panel) missed on every
+  // C line. The order does not change any tile's arithmetic, so the results are the same.
+  const shallow = k <= SHALLOW_K;
+  const ncMax = shallow ? max(D_NR, min(D_NC, (SHALLOW_B_BYTES >> 3) / k / D_NR * D_NR)) : D_NC;
+  for (let jc = 0; jc < n; jc += ncMax) {
+    const nc = min(ncMax, n - jc);
     for (let pc = 0; pc < k; pc += D_KC) {
       const kc = min(D_KC, k - pc);
+      const over = overwrite && pc == 0;
+      const epilogue = pc + kc >= k ? act : -1;
       dpackB(kc, nc, b + (<usize>(pc * brs + jc * bcs) << 3), brs, bcs, packedB);
       for (let ic = 0; ic < m; ic += D_MC) {
         const mc = min(D_MC, m - ic);
@@ -236,6 +338,20 @@ export function dgemm(
           ? prepacked + (<usize>(pc * prepackedRows + (rowOffset + ic) * kc) << 3)
           : packedA;
         if (prepacked == 0) dpackA(mc, kc, a + (<usize>(ic * ars + pc * acs) << 3), ars, acs, alpha, packedA);
+        if (shallow) {
+          for (let ir = 0; ir < mc; ir += D_MR) {
+            const rows = min(D_MR, mc - ir);
+            const aPanel = aBlock + (<usize>(ir * kc) << 3);
+            for (let jr = 0; jr < nc; jr += D_NR) {
+              dkernel(
+                kc, aPanel, packedB + (<usize>(jr * kc) << 3),
+                c + (<usize>((ic + ir) * ldc + jc + jr) << 3), ldc, rows, min(D_NR, nc - jr), tile,
+                over, epilogue, leak, sd,
+              );
+            }
+          }
+          continue;
+        }
         for (let jr = 0; jr < nc; jr += D_NR) {
           const cols = min(D_NR, nc - jr);
           const bPanel = packedB + (<usize>(jr * kc) << 3);
@@ -244,6 +360,7 @@ export function dgemm(
             dkernel(
               kc, aBlock + (<usize>(ir * kc) << 3), bPanel,
               c + (<usize>((ic + ir) * ldc + jc + jr) << 3), ldc, rows, cols, tile,
+              over, epilogue, leak, sd,
             );
           }
         }
@@ -353,7 +470,50 @@ function spackB(kc: i32, nc: i32, src: usize, rs: i32, cs: i32, dst: usize): voi
   }
 }
 
-function skernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, tile: usize): void {
+/** float32 dput: the ReLU epilogue forms v·g in float64 and rounds once, as sactivation does. */
+@inline function sput(p: usize, s: usize, acc: v128, over: bool, act: i32, lk: v128, lk64: v128): void {
+  const v = f32x4.add(over ? f32x4.splat(0.0) : v128.load(p), acc);
+  if (act == 0) {
+    v128.store(s, v128.bitselect(f32x4.splat(1.0), lk, f32x4.gt(v, f32x4.splat(0.0))));
+    const one64 = f64x2.splat(1.0);
+    const zero64 = f64x2.splat(0.0);
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    const rlo = f32x4.demote_f64x2_zero(f64x2.mul(lo, v128.bitselect(one64, lk64, f64x2.gt(lo, zero64))));
+    const rhi = f32x4.demote_f64x2_zero(f64x2.mul(hi, v128.bitselect(one64, lk64, f64x2.gt(hi, zero64))));
+    v128.store(p, v128.shuffle<f32>(rlo, rhi, 0, 1, 4, 5));
+  } else if (act == 1) {
+    v128.store(p, v);
+    v128.store(s, f32x4.splat(1.0));
+  } else if (act == 2) {
+    v128.store(p, f32x4.mul(v, v128.load(s)));
+  } else {
+    v128.store(p, v);
+  }
+}
+
+/** The scalar counterpart of sput (edge tiles). */
+@inline function sputScalar(p: usize, s: usize, acc: f32, over: bool, act: i32, leak: f64): void {
+  const v = (over ? <f32>0.0 : load<f32>(p)) + acc;
+  if (act == 0) {
+    const w = <f64>v;
+    const g = w > 0.0 ? 1.0 : leak;
+    store<f32>(p, <f32>(w * g));
+    store<f32>(s, <f32>g);
+  } else if (act == 1) {
+    store<f32>(p, v);
+    store<f32>(s, 1.0);
+  } else if (act == 2) {
+    store<f32>(p, v * load<f32>(s));
+  } else {
+    store<f32>(p, v);
+  }
+}
+
+function skernel(
+  kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, tile: usize,
+  over: bool, act: i32, leak: f64, sd: usize,
+): void {
   let c00 = f32x4.splat(0.0);
   let c01 = f32x4.splat(0.0);
   let c10 = f32x4.splat(0.0);
@@ -383,17 +543,33 @@ function skernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, col
   const ldcBytes = <usize>ldc << 2;
   if (rows == S_MR && cols == S_NR) {
     let row = c;
-    v128.store(row, f32x4.add(v128.load(row), c00));
-    v128.store(row, f32x4.add(v128.load(row, 16), c01), 16);
+    if (!over && act < 0) {
+      v128.store(row, f32x4.add(v128.load(row), c00));
+      v128.store(row, f32x4.add(v128.load(row, 16), c01), 16);
+      row += ldcBytes;
+      v128.store(row, f32x4.add(v128.load(row), c10));
+      v128.store(row, f32x4.add(v128.load(row, 16), c11), 16);
+      row += ldcBytes;
+      v128.store(row, f32x4.add(v128.load(row), c20));
+      v128.store(row, f32x4.add(v128.load(row, 16), c21), 16);
+      row += ldcBytes;
+      v128.store(row, f32x4.add(v128.load(row), c30));
+      v128.store(row, f32x4.add(v128.load(row, 16), c31), 16);
+      return;
+    }
+    const lk = f32x4.splat(<f32>leak);
+    const lk64 = f64x2.splat(leak);
+    sput(row, row + sd, c00, over, act, lk, lk64);
+    sput(row + 16, row + sd + 16, c01, over, act, lk, lk64);
     row += ldcBytes;
-    v128.store(row, f32x4.add(v128.load(row), c10));
-    v128.store(row, f32x4.add(v128.load(row, 16), c11), 16);
+    sput(row, row + sd, c10, over, act, lk, lk64);
+    sput(row + 16, row + sd + 16, c11, over, act, lk, lk64);
     row += ldcBytes;
-    v128.store(row, f32x4.add(v128.load(row), c20));
-    v128.store(row, f32x4.add(v128.load(row, 16), c21), 16);
+    sput(row, row + sd, c20, over, act, lk, lk64);
+    sput(row + 16, row + sd + 16, c21, over, act, lk, lk64);
     row += ldcBytes;
-    v128.store(row, f32x4.add(v128.load(row), c30));
-    v128.store(row, f32x4.add(v128.load(row, 16), c31), 16);
+    sput(row, row + sd, c30, over, act, lk, lk64);
+    sput(row + 16, row + sd + 16, c31, over, act, lk, lk64);
     return;
   }
   v128.store(tile, c00);
@@ -409,7 +585,23 @@ function skernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, col
     const t = tile + (<usize>(r * S_NR) << 2);
     for (let q = 0; q < cols; q++) {
       const p = row + (<usize>q << 2);
-      store<f32>(p, load<f32>(p) + load<f32>(t + (<usize>q << 2)));
+      sputScalar(p, p + sd, load<f32>(t + (<usize>q << 2)), over, act, leak);
+    }
+  }
+}
+
+/** float32 depilogue. */
+function sepilogue(m: i32, n: i32, c: usize, ldc: i32, act: i32, leak: f64, slope: usize): void {
+  if (act < 0) return;
+  for (let i = 0; i < m; i++) {
+    const offset = <usize>i * <usize>ldc << 2;
+    if (act == 2) {
+      for (let j = 0; j < n; j++) {
+        const p = c + offset + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) * load<f32>(slope + offset + (<usize>j << 2)));
+      }
+    } else {
+      sactivation(act, leak, c + offset, slope + offset, n);
     }
   }
 }
@@ -419,9 +611,16 @@ export function sgemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, work: usize,
   prepacked: usize, prepackedRows: i32, rowOffset: i32,
+  act: i32, leak: f64, slope: usize,
 ): void {
-  sscale(m, n, beta, c, ldc);
-  if (alpha == 0.0 || m == 0 || n == 0 || k == 0) return;
+  if (alpha == 0.0 || m == 0 || n == 0 || k == 0) {
+    sscale(m, n, beta, c, ldc);
+    sepilogue(m, n, c, ldc, act, leak, slope);
+    return;
+  }
+  const overwrite = beta == 0.0;
+  if (!overwrite) sscale(m, n, beta, c, ldc);
+  const sd = slope - c;
   const ars = transA ? 1 : lda;
   const acs = transA ? lda : 1;
   const brs = transB ? 1 : ldb;
@@ -429,10 +628,18 @@ export function sgemm(
   const packedA = work;
   const packedB = work + (<usize>(S_MC * S_KC) << 2);
   const tile = packedB + (<usize>(S_KC * S_NC) << 2);
-  for (let jc = 0; jc < n; jc += S_NC) {
-    const nc = min(S_NC, n - jc);
+  // A shallow product (k ≤ SHALLOW_K, one depth block) is walked row by row of C, over column
+  // blocks of op(B) small enough to stay in L2: C is written in long sequential runs the prefetcher
+  // follows, where the column walk below (one tile of each of MC rows per B panel) missed on every
+  // C line. The order does not change any tile's arithmetic, so the results are the same.
+  const shallow = k <= SHALLOW_K;
+  const ncMax = shallow ? max(S_NR, min(S_NC, (SHALLOW_B_BYTES >> 2) / k / S_NR * S_NR)) : S_NC;
+  for (let jc = 0; jc < n; jc += ncMax) {
+    const nc = min(ncMax, n - jc);
     for (let pc = 0; pc < k; pc += S_KC) {
       const kc = min(S_KC, k - pc);
+      const over = overwrite && pc == 0;
+      const epilogue = pc + kc >= k ? act : -1;
       spackB(kc, nc, b + (<usize>(pc * brs + jc * bcs) << 2), brs, bcs, packedB);
       for (let ic = 0; ic < m; ic += S_MC) {
         const mc = min(S_MC, m - ic);
@@ -441,6 +648,20 @@ export function sgemm(
           ? prepacked + (<usize>(pc * prepackedRows + (rowOffset + ic) * kc) << 2)
           : packedA;
         if (prepacked == 0) spackA(mc, kc, a + (<usize>(ic * ars + pc * acs) << 2), ars, acs, alpha, packedA);
+        if (shallow) {
+          for (let ir = 0; ir < mc; ir += S_MR) {
+            const rows = min(S_MR, mc - ir);
+            const aPanel = aBlock + (<usize>(ir * kc) << 2);
+            for (let jr = 0; jr < nc; jr += S_NR) {
+              skernel(
+                kc, aPanel, packedB + (<usize>(jr * kc) << 2),
+                c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, rows, min(S_NR, nc - jr), tile,
+                over, epilogue, leak, sd,
+              );
+            }
+          }
+          continue;
+        }
         for (let jr = 0; jr < nc; jr += S_NR) {
           const cols = min(S_NR, nc - jr);
           const bPanel = packedB + (<usize>(jr * kc) << 2);
@@ -449,6 +670,7 @@ export function sgemm(
             skernel(
               kc, aBlock + (<usize>(ir * kc) << 2), bPanel,
               c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, rows, cols, tile,
+              over, epilogue, leak, sd,
             );
           }
         }

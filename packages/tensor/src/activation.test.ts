@@ -9,7 +9,7 @@ import {
 import { gemm, referenceGemm } from './blas.js';
 import { allocate, type FloatArray, type Precision } from './float-array.js';
 import { Rng } from './rng.js';
-import { startGemmThreads, wasmGemmActivation, wasmKernelsAvailable } from './wasm/engine.js';
+import { startGemmThreads, wasmGemm, wasmGemmActivation, wasmGemmMask, wasmKernelsAvailable } from './wasm/engine.js';
 
 const KINDS: PiecewiseLinearActivation[] = ['relu', 'leaky-relu', 'linear'];
 const PRECISIONS: Precision[] = ['float64', 'float32'];
@@ -134,6 +134,40 @@ describe('gemmActivation', () => {
       for (let i = 0; i < m * n; i += 97) expect(z1[i]).toBeCloseTo(ref[i] > 0 ? ref[i] : ref[i] * LEAK, 2);
     }
   });
+
+  // The kernels' epilogues (against the plain WASM gemm, then the pass) with beta ≠ 0 (added onto C before σ), over several depth blocks
+  // (KC = 256) and shallow products, and the mask epilogue C ← (…) ⊙ S of a backward step.
+  for (const precision of PRECISIONS) {
+    for (const [m, n, k] of [[13, 11, 5], [97, 33, 300], [260, 300, 200], [7, 9, 600]] as [number, number, number][]) {
+      for (const beta of [0, 1, -0.5]) {
+        it(`kernel epilogues equal gemm then the pass: ${precision} ${m}×${n}×${k} beta=${beta}`, async () => {
+          if (m * n * k >= 192 ** 3) await startGemmThreads();
+          const a = random(precision, m * k, 'a');
+          const b = random(precision, k * n, 'b');
+          const c0 = random(precision, m * n, 'c');
+          for (const [kind, code] of [['leaky-relu', 0], ['linear', 1]] as [PiecewiseLinearActivation, number][]) {
+            const want = c0.slice();
+            const wantSlope = allocate(precision, m * n);
+            wasmGemm(false, true, m, n, k, 0.5, a, b, beta, want);
+            referenceActivationPass(kind, LEAK, want, wantSlope, m * n);
+            const got = c0.slice();
+            const gotSlope = allocate(precision, m * n).fill(Number.NaN);
+            wasmGemmActivation(false, true, m, n, k, 0.5, a, b, got, gotSlope, code, code === 0 ? LEAK : 0, 'auto', beta);
+            expectSameBits(got, want);
+            expectSameBits(gotSlope, wantSlope);
+          }
+          const mask = random(precision, m * n, 'mask');
+          for (let i = 0; i < mask.length; i += 3) mask[i] = 0;
+          const want = c0.slice();
+          wasmGemm(true, false, m, n, k, 0.5, a, b, beta, want);
+          for (let i = 0; i < want.length; i++) want[i] *= mask[i];
+          const got = c0.slice();
+          wasmGemmMask(true, false, m, n, k, 0.5, a, b, beta, got, mask);
+          expectSameBits(got, want);
+        });
+      }
+    }
+  }
 
   it('checks shapes', () => {
     expect(() =>

@@ -46,11 +46,13 @@ interface KernelExports {
     transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
     prepacked: number, prepackedRows: number, rowOffset: number,
+    act: number, leak: number, slope: number,
   ): void;
   sgemm(
     transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
     prepacked: number, prepackedRows: number, rowOffset: number,
+    act: number, leak: number, slope: number,
   ): void;
   dpackOperand(transA: number, m: number, k: number, alpha: number, a: number, lda: number, dst: number): void;
   spackOperand(transA: number, m: number, k: number, alpha: number, a: number, lda: number, dst: number): void;
@@ -208,7 +210,7 @@ const READY = 3; // 1 once the worker has instantiated the module
 const JOB = 4; // kind (0 dgemm, 1 sgemm), then the 13 integer arguments of the kernel
 const ALPHA = 12; // Float64 index within the slot (byte 96)
 const BETA = 13;
-const ACTIVATION = 17; // activation kind to run on the job's rows of C afterwards (-1 none), slope pointer, count
+const ACTIVATION = 17; // the kernel's epilogue on the job's rows of C (-1 none, see dgemm), slope pointer, count
 const LEAK = 14; // Float64 index within the slot (byte 112)
 const PREPACKED = 20; // prepacked A operand (0 none), its padded row count, the job's first row
 
@@ -233,13 +235,8 @@ for (;;) {
       ints[j + 1], ints[j + 2], ints[j + 3], ints[j + 4], ints[j + 5], floats[${ALPHA}],
       ints[j + 6], ints[j + 7], ints[j + 8], ints[j + 9], floats[${BETA}], ints[j + 10], ints[j + 11], ints[j + 12],
       ints[${PREPACKED}], ints[${PREPACKED} + 1], ints[${PREPACKED} + 2],
+      ints[${ACTIVATION}], floats[${LEAK}], ints[${ACTIVATION} + 1],
     );
-    const act = ${ACTIVATION};
-    if (ints[act] >= 0) {
-      (ints[j] === 0 ? kernels.dactivation : kernels.sactivation)(
-        ints[act], floats[${LEAK}], ints[j + 10], ints[act + 1], ints[act + 2],
-      );
-    }
   } catch {
     status = 1;
   }
@@ -461,12 +458,15 @@ export function wasmGemmPacked(
   runGemm(false, transB, packed.m, n, packed.k, packed.alpha, b, b, beta, c, undefined, -1, 0, threads, packed);
 }
 
+/** The kernels' epilogue code for C ← C ⊙ mask (see dgemm in assembly/kernels.ts). */
+const MASK = 2;
+
 /**
- * C ← σ(alpha·op(A)·op(B)) and slope ← σ'(same) (m×n each), with the activation pass run in the
- * WASM memory on C right after the product, by each thread on its own rows, so C is copied out once
- * and never passes through a TypeScript loop. `kind` 0 is ReLU / leaky ReLU (σ'(z) = 1 for z > 0,
- * else `leak`), 1 linear. The caller makes sure C and slope have the precision the product is
- * computed in (see `gemmActivation` in ../activation.ts).
+ * C ← σ(alpha·op(A)·op(B) + beta·C) and slope ← σ'(same) (m×n each), with the activation applied
+ * by the kernel as it stores the final C (its epilogue, by each thread on its own rows), so there is
+ * no separate pass over C and C never passes through a TypeScript loop. `kind` 0 is ReLU / leaky
+ * ReLU (σ'(z) = 1 for z > 0, else `leak`), 1 linear. The caller makes sure C and slope have the
+ * precision the product is computed in (see `gemmActivation` in ../activation.ts).
  */
 export function wasmGemmActivation(
   transA: boolean,
@@ -482,8 +482,31 @@ export function wasmGemmActivation(
   kind: number,
   leak: number,
   threads: 'auto' | 'single' = 'auto',
+  beta = 0,
 ): void {
-  runGemm(transA, transB, m, n, k, alpha, a, b, 0, c, slope, kind, leak, threads, undefined);
+  runGemm(transA, transB, m, n, k, alpha, a, b, beta, c, slope, kind, leak, threads, undefined);
+}
+
+/**
+ * C ← (alpha·op(A)·op(B) + beta·C) ⊙ mask (m×n each), the element-wise product applied by the kernel
+ * as it stores the final C: the backward step Δ ← (Δ' W) ⊙ σ'(Z) of a network. The caller makes
+ * sure C and mask have the precision the product is computed in (see `gemmMask` in ../activation.ts).
+ */
+export function wasmGemmMask(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  b: FloatArray,
+  beta: number,
+  c: FloatArray,
+  mask: FloatArray,
+  threads: 'auto' | 'single' = 'auto',
+): void {
+  runGemm(transA, transB, m, n, k, alpha, a, b, beta, c, mask, MASK, 0, threads, undefined);
 }
 
 /**
@@ -624,6 +647,8 @@ function runGemm(
   const cAt = cOffset / size;
   // beta = 0 makes the kernel overwrite C, so its old contents need not be copied in.
   if (beta !== 0 && cResident < 0) copyIn(heap, cAt, c, m * n);
+  // A mask is read by the epilogue; σ'(C) is only written.
+  if (slope && sResident < 0 && act === MASK) copyIn(heap, sOffset / size, slope, m * n);
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   const tA = transA ? 1 : 0;
@@ -673,8 +698,10 @@ function runGemm(
 
   const own = Math.min(rowsPerThread, m);
   const run = double ? kernels.dgemm : kernels.sgemm;
-  run(tA, tB, own, n, k, alpha, aOffset, lda, bOffset, ldb, beta, cOffset, n, workspace, prepacked ? prepacked.offset : 0, prepacked ? prepacked.rows : 0, 0);
-  if (act >= 0) (double ? kernels.dactivation : kernels.sactivation)(act, leak, cOffset, sOffset, own * n);
+  run(
+    tA, tB, own, n, k, alpha, aOffset, lda, bOffset, ldb, beta, cOffset, n, workspace,
+    prepacked ? prepacked.offset : 0, prepacked ? prepacked.rows : 0, 0, act, leak, sOffset,
+  );
 
   if (current) {
     const { ints } = current;
@@ -690,5 +717,5 @@ function runGemm(
     if (failed) throw new Error('wasm kernels: a gemm worker thread failed');
   }
   if (cResident < 0) copyOut(heap, cAt, c, m * n);
-  if (slope && sResident < 0) copyOut(heap, sOffset / size, slope, m * n);
+  if (slope && sResident < 0 && act !== MASK) copyOut(heap, sOffset / size, slope, m * n);
 }
