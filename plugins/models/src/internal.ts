@@ -48,3 +48,25 @@ export function checkLength(model: string, name: string, array: FloatArray, requ
     throw new RangeError(`${model}: ${name} has length ${array.length}, needs at least ${required}`);
   }
 }
+
+/**
+ * target[0, length) ← source[0, length): one memcpy when the source is exactly that long and of the
+ * same type, else an element loop (without the view a subarray would allocate).
+ */
+export function copyInto(source: FloatArray, target: FloatArray, length: number): void {
+  if (source.length === length && target.length >= length && source instanceof Float64Array === target instanceof Float64Array) {
+    target.set(source);
+    return;
+  }
+  for (let i = 0; i < length; i++) target[i] = source[i];
+}
+
+/** out_k = scale · a_k·b_k for the k-th rows (length d) of two n×d row-major matrices. */
+export function rowDots(a: FloatArray, b: FloatArray, n: number, d: number, scale: number, out: FloatArray): void {
+  for (let k = 0; k < n; k++) {
+    const row = k * d;
+    let sum = 0;
+    for (let j = 0; j < d; j++) sum += a[row + j] * b[row + j];
+    out[k] = scale * sum;
+  }
+}

@@ -1,6 +1,6 @@
 import type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from '@tdlab/core';
 import { type FloatArray, gemm, gemmActivation, gemv, KernelWorkspace, type Precision, type Rng } from '@tdlab/tensor';
-import { BatchScratch, checkInputs, checkLength } from './internal.js';
+import { BatchScratch, checkInputs, checkLength, copyInto, rowDots } from './internal.js';
 
 /** Standard deviations of the initialization: aᵢ ~ N(0, a²), wᵢ ~ N(0, w² I_d). Each defaults to 1. */
 export interface MeanFieldInitScale {
@@ -402,12 +402,7 @@ export class MeanFieldTwoLayerModel implements DifferentiableModel {
     const d = this.inputDim;
     const product = this.narrow.ensure(n)[0];
     gemm(false, false, n, d, this.width, 1, s, r, 0, product);
-    for (let k = 0; k < n; k++) {
-      const row = k * d;
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += x[row + j] * product[row + j];
-      out[k] = scale * sum;
-    }
+    rowDots(x, product, n, d, scale, out);
   }
 }
 
@@ -419,13 +414,4 @@ interface MeanFieldLinearization {
   readonly inputs: BatchScratch;
   readonly slopes: BatchScratch;
   readonly linear: LinearizedModel;
-}
-
-/** target[0, length) ← source[0, length), without allocating a view. */
-function copyInto(source: FloatArray, target: FloatArray, length: number): void {
-  if (source.length === length && target.length >= length && source instanceof Float64Array === target instanceof Float64Array) {
-    target.set(source);
-    return;
-  }
-  for (let i = 0; i < length; i++) target[i] = source[i];
 }

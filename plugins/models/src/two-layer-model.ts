@@ -1,7 +1,7 @@
 import type { DifferentiableModel, Inputs, LinearizedModel, ParameterBlock } from '@tdlab/core';
 import { type FloatArray, gemm, gemmActivation, gemv, KernelWorkspace, PackedGemmOperand, type Precision, type Rng } from '@tdlab/tensor';
 import { Activation, type ActivationName } from './activation.js';
-import { BatchScratch, checkInputs, checkLength } from './internal.js';
+import { BatchScratch, checkInputs, checkLength, copyInto, rowDots } from './internal.js';
 
 export type SecondLayerInit = 'gaussian' | 'rademacher';
 
@@ -522,12 +522,7 @@ export class TwoLayerModel implements DifferentiableModel {
     const product = this.narrow.ensure(n)[0];
     if (packed) packed.multiply(false, d, r, 0, product);
     else gemm(false, false, n, d, this.width, 1, s, r, 0, product);
-    for (let k = 0; k < n; k++) {
-      const row = k * d;
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += x[row + j] * product[row + j];
-      out[k] = scale * sum;
-    }
+    rowDots(x, product, n, d, scale, out);
   }
 }
 
@@ -546,18 +541,6 @@ interface TwoLayerLinearization {
   readonly inputs: BatchScratch;
   readonly matrices: BatchScratch;
   readonly linear: LinearizedModel;
-}
-
-/**
- * target[0, length) ← source[0, length): one memcpy when the source is exactly that long and of the
- * same type, else an element loop (without the view a subarray would allocate).
- */
-function copyInto(source: FloatArray, target: FloatArray, length: number): void {
-  if (source.length === length && target.length >= length && source instanceof Float64Array === target instanceof Float64Array) {
-    target.set(source);
-    return;
-  }
-  for (let i = 0; i < length; i++) target[i] = source[i];
 }
 
 /**
