@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
-import { loadStudyFile, type RunSummary, type SectionSpec, runId } from '@tdlab/core';
+import { loadStudyFile, type RunSummary, type SectionSpec, StudySpecError, runId } from '@tdlab/core';
 import { createKernel } from './create-kernel.js';
 import { ExitCode } from './exit-code.js';
 
@@ -27,7 +27,11 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const runDirs: string[] = [];
   for (const file of options.files) {
     const baseDir = dirname(resolve(file));
-    const spec = withRunDirectoryMetrics(await loadStudyFile(file));
+    const loaded = await loadStudyFile(file);
+    if (hasSweep(loaded)) {
+      throw new StudySpecError([{ path: 'sweep', message: `this study has a sweep: section: run it with tdlab sweep ${file} (tdlab run runs a single study)` }], file);
+    }
+    const spec = withRunDirectoryMetrics(loaded);
     const kernel = await createKernel(spec, baseDir);
     const study = kernel.validate(spec, file);
     const id = runId(study.spec.name, study.spec);
@@ -42,8 +46,13 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   return { exitCode: ExitCode.ok, summaries, runDirs };
 }
 
+/** Whether a loaded study has a `sweep:` section (then it is for `tdlab sweep`). */
+export function hasSweep(spec: unknown): boolean {
+  return typeof spec === 'object' && spec !== null && 'sweep' in spec;
+}
+
 /** A run directory always holds metrics.jsonl: add that sink unless the study writes it already. */
-function withRunDirectoryMetrics(spec: unknown): unknown {
+export function withRunDirectoryMetrics(spec: unknown): unknown {
   if (typeof spec !== 'object' || spec === null) return spec;
   const sinks = (spec as { sinks?: unknown }).sinks;
   const list: SectionSpec[] = Array.isArray(sinks) ? sinks : [];
