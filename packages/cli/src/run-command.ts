@@ -40,7 +40,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     const summary = await kernel.execute(spec, { source: file, baseDir, outDir, signal: options.signal });
     summaries.push(summary);
     runDirs.push(outDir);
-    log(`run directory: ${outDir}`);
+    // A sink streaming to stdout (`path: '-'`) owns it: the CLI's own line goes to stderr then.
+    if (writesToStdout(spec)) process.stderr.write(`run directory: ${outDir}\n`);
+    else log(`run directory: ${outDir}`);
     if (summary.outcome === 'cancelled') return { exitCode: ExitCode.interrupted, summaries, runDirs };
   }
   return { exitCode: ExitCode.ok, summaries, runDirs };
@@ -59,4 +61,10 @@ export function withRunDirectoryMetrics(spec: unknown): unknown {
   const present = list.some((sink) => sink?.use === 'jsonl' && (sink.path ?? 'metrics.jsonl') === 'metrics.jsonl');
   if (sinks !== undefined && !Array.isArray(sinks)) return spec; // let validation report it
   return present ? spec : { ...spec, sinks: [...list, { use: 'jsonl', path: 'metrics.jsonl' }] };
+}
+
+/** Whether a sink of the study writes to standard output (`path: '-'`, as the arrow sink allows). */
+function writesToStdout(spec: unknown): boolean {
+  const sinks = (spec as { sinks?: unknown } | null)?.sinks;
+  return Array.isArray(sinks) && sinks.some((sink) => (sink as { path?: unknown } | null)?.path === '-');
 }
