@@ -3,6 +3,7 @@ import { PluginError, StudySpecError, Tdlab } from '@tdlab/core';
 import { ExitCode } from './exit-code.js';
 import { firstPartyPlugins } from './first-party-plugins.js';
 import { pluginsCommand } from './plugins-command.js';
+import { ReportInputError, reportCommand } from './report/report-command.js';
 import { runCommand } from './run-command.js';
 import { QueueConnectionError } from './sweep/queue-connection.js';
 import { sweepCommand } from './sweep/sweep-command.js';
@@ -20,6 +21,9 @@ const usage = `usage:
                                                the phase diagram
   tdlab worker --queue redis://HOST:PORT [--concurrency N]
                                                pull sweep runs from the queue and run them
+  tdlab report <run-dir|sweep-dir> [--out DIR] an HTML report with SVG and PNG figures (loss, η·λ_t,
+                                               weight norm, every probe; a sweep's phase diagram
+                                               and summary table), default DIR <dir>/report
 
 exit codes: 0 ran to an outcome (converged, max-steps or diverged), 1 the study failed,
             2 bad input, 130 interrupted (sinks flushed)`;
@@ -80,6 +84,11 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         const queue = parsed.values.queue;
         return await withInterrupt((signal) => workerCommand({ queue, concurrency: positiveInteger('--concurrency', parsed.values.concurrency), signal, log }));
       }
+      case 'report': {
+        if (files.length !== 1) throw new UsageError('tdlab report needs exactly one run or sweep directory');
+        await reportCommand({ dir: files[0], out: parsed.values.out, log });
+        return ExitCode.ok;
+      }
       case 'plugins':
         pluginsCommand(new Tdlab(firstPartyPlugins), log);
         return ExitCode.ok;
@@ -87,7 +96,7 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (problem) {
-    if (problem instanceof StudySpecError || problem instanceof PluginError || problem instanceof UsageError) {
+    if (problem instanceof StudySpecError || problem instanceof PluginError || problem instanceof UsageError || problem instanceof ReportInputError) {
       error(problem instanceof UsageError ? `${problem.message}\n${usage}` : problem.message);
       return ExitCode.badInput;
     }
