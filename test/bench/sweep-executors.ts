@@ -6,7 +6,7 @@
  *     persistence) served by 2 `tdlab worker` processes (target: within 10% of the 2-worker pool).
  *
  *   node --conditions=@tdlab/source --import tsx test/bench/sweep-executors.ts
- *        [--runs 64] [--width 5000] [--steps 600] [--only local|queue]
+ *        [--runs 64] [--width 5000] [--steps 3000] [--only local|queue]
  *
  * Each executor first runs a warm-up batch (one run per worker: thread/process start, module
  * loading, JIT), then the timed sweep; throughput = runs / wall-clock seconds from submitting the
@@ -30,7 +30,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '64' },
     width: { type: 'string', default: '5000' },
-    steps: { type: 'string', default: '600' },
+    steps: { type: 'string', default: '3000' },
     only: { type: 'string' },
   },
 });
