@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { PluginError, StudySpecError, Tdlab } from '@tdlab/core';
+import { dashboardCommand } from './dashboard/dashboard-command.js';
 import { ExitCode } from './exit-code.js';
 import { firstPartyPlugins } from './first-party-plugins.js';
 import { pluginsCommand } from './plugins-command.js';
@@ -24,6 +25,9 @@ const usage = `usage:
   tdlab report <run-dir|sweep-dir> [--out DIR] an HTML report with SVG and PNG figures (loss, η·λ_t,
                                                weight norm, every probe; a sweep's phase diagram
                                                and summary table), default DIR <dir>/report
+  tdlab dashboard [--port N] [--host 127.0.0.1] [--runs DIR]
+                                               a live web page of the runs in DIR (default
+                                               ./runs): start studies, watch their curves
 
 exit codes: 0 ran to an outcome (converged, max-steps or diverged), 1 the study failed,
             2 bad input, 130 interrupted (sinks flushed)`;
@@ -42,6 +46,9 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         workers: { type: 'string' },
         queue: { type: 'string' },
         concurrency: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        runs: { type: 'string' },
       },
     });
   } catch (problem) {
@@ -88,6 +95,13 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         if (files.length !== 1) throw new UsageError('tdlab report needs exactly one run or sweep directory');
         await reportCommand({ dir: files[0], out: parsed.values.out, log });
         return ExitCode.ok;
+      }
+      case 'dashboard': {
+        if (files.length !== 0) throw new UsageError('tdlab dashboard takes no positional arguments');
+        const port = parsed.values.port === undefined ? 0 : Number(parsed.values.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535 (was "${parsed.values.port}")`);
+        const { host, runs } = parsed.values;
+        return await withInterrupt((signal) => dashboardCommand({ port, host, runs, signal, log }));
       }
       case 'plugins':
         pluginsCommand(new Tdlab(firstPartyPlugins), log);
