@@ -3,31 +3,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import {
-  DataSetContribution,
-  defineDataSet,
-  defineModel,
-  defineOptimizer,
-  definePlugin,
-  defineProbe,
-  defineSchedule,
-  type MetricRecord,
-  ModelContribution,
-  OptimizerContribution,
-  ProbeContribution,
-  sampledProbe,
-  ScheduleContribution,
-  StudySpecError,
-  Tdlab,
-} from '@tdlab/core';
-import { LinearTestModel } from '@tdlab/core/testing';
+import { definePlugin, defineProbe, type MetricRecord, ProbeContribution, sampledProbe, StudySpecError, Tdlab } from '@tdlab/core';
 import { tableFromIPC as flechetteTable } from '@uwdata/flechette';
 import { RecordBatchStreamReader, Type } from 'apache-arrow';
 import { type } from 'arktype';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { ContainerModule } from 'inversify';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { removeTempDirs, sinkContext, tempDir } from '../test/support.js';
+import { bindTrainingParts, removeTempDirs, sinkContext, tempDir } from '../test/support.js';
 import { ARROW_BATCH_ROWS, ArrowSink, arrowSink } from './arrow-sink.js';
 import sinksPlugin from './index.js';
 import { ParquetSink } from './parquet-sink.js';
@@ -269,33 +252,8 @@ function studyPlugin(abortAt: { step: number; controller: AbortController } | un
     version: '1.0.0',
     coreApi: '^0.1.0',
     module: new ContainerModule(({ bind }) => {
-      bind(DataSetContribution).toConstantValue(
-        defineDataSet({
-          id: 'two-points',
-          description: 'x = (1, 0), (0, 2); y = 0',
-          options: type({}),
-          create: () => ({ inputDim: 2, train: { x: Float64Array.of(1, 0, 0, 2), y: Float64Array.of(0, 0), n: 2 } }),
-        }),
-      );
-      bind(ModelContribution).toConstantValue(
-        defineModel({ id: 'linear', description: 'f = θ·x', options: type({}), create: (_o, context) => new LinearTestModel(context.inputDim, 1) }),
-      );
-      bind(OptimizerContribution).toConstantValue(
-        defineOptimizer({
-          id: 'gd',
-          description: 'θ ← θ − η g',
-          options: type({}),
-          create: () => ({
-            update(params: Float64Array | Float32Array, gradient: Float64Array | Float32Array, lr: number): void {
-              for (let i = 0; i < params.length; i++) params[i] -= lr * gradient[i];
-            },
-          }),
-        }),
-      );
-      bind(ScheduleContribution).toConstantValue(
-        defineSchedule({ id: 'constant', description: 'η', options: type({}), create: (_o, context) => ({ requires: [], learningRate: () => context.baseLr }) }),
-      );
-      bind(ProbeContribution).toConstantValue(
+      bindTrainingParts(bind);
+    bind(ProbeContribution).toConstantValue(
         defineProbe({
           id: 'every-step',
           description: 'the loss and a three-component vector every step; NaN and ±Infinity every 100 steps',

@@ -2,30 +2,21 @@ import { readFile } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import {
-  DataSetContribution,
-  defineDataSet,
-  defineModel,
-  defineOptimizer,
   definePlugin,
   defineProbe,
-  defineSchedule,
   jsonNumbers,
-  ModelContribution,
-  OptimizerContribution,
   ProbeContribution,
   type RunSummary,
   sampledProbe,
-  ScheduleContribution,
   type Sink,
   type StepEvent,
   Tdlab,
 } from '@tdlab/core';
-import { LinearTestModel } from '@tdlab/core/testing';
 import { type } from 'arktype';
 import { EventSource } from 'eventsource';
 import { ContainerModule } from 'inversify';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { CapturedOutput, record, removeTempDirs, stepEvent, summary as fakeSummary, tempDir } from '../test/support.js';
+import { bindTrainingParts, CapturedOutput, record, removeTempDirs, stepEvent, summary as fakeSummary, tempDir } from '../test/support.js';
 import sinksPlugin from './index.js';
 import { LiveStreamSink } from './live-stream-sink.js';
 import { StepRate } from './prometheus-sink.js';
@@ -36,32 +27,7 @@ const testPlugin = definePlugin({
   version: '1.0.0',
   coreApi: '^0.1.0',
   module: new ContainerModule(({ bind }) => {
-    bind(DataSetContribution).toConstantValue(
-      defineDataSet({
-        id: 'two-points',
-        description: 'x = (1, 0), (0, 2); y = 0',
-        options: type({}),
-        create: () => ({ inputDim: 2, train: { x: Float64Array.of(1, 0, 0, 2), y: Float64Array.of(0, 0), n: 2 } }),
-      }),
-    );
-    bind(ModelContribution).toConstantValue(
-      defineModel({ id: 'linear', description: 'f = θ·x', options: type({}), create: (_o, context) => new LinearTestModel(context.inputDim, 1) }),
-    );
-    bind(OptimizerContribution).toConstantValue(
-      defineOptimizer({
-        id: 'gd',
-        description: 'θ ← θ − η g',
-        options: type({}),
-        create: () => ({
-          update(params: Float64Array | Float32Array, gradient: Float64Array | Float32Array, lr: number): void {
-            for (let i = 0; i < params.length; i++) params[i] -= lr * gradient[i];
-          },
-        }),
-      }),
-    );
-    bind(ScheduleContribution).toConstantValue(
-      defineSchedule({ id: 'constant', description: 'η', options: type({}), create: (_o, context) => ({ requires: [], learningRate: () => context.baseLr }) }),
-    );
+    bindTrainingParts(bind);
     bind(ProbeContribution).toConstantValue(
       defineProbe({
         id: 'slow-loss',

@@ -4,30 +4,21 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32c as referenceCrc32c } from '@node-rs/crc32';
 import {
-  DataSetContribution,
-  defineDataSet,
-  defineModel,
-  defineOptimizer,
   definePlugin,
   defineProbe,
-  defineSchedule,
   type MetricRecord,
-  ModelContribution,
-  OptimizerContribution,
   ProbeContribution,
   type RunContext,
   type Sink,
   sampledProbe,
-  ScheduleContribution,
   type StudySpec,
   Tdlab,
 } from '@tdlab/core';
-import { LinearTestModel } from '@tdlab/core/testing';
 import { type } from 'arktype';
 import { ContainerModule } from 'inversify';
 import protobuf from 'protobufjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { record, removeTempDirs, sinkContext, summary, tempDir } from '../test/support.js';
+import { bindTrainingParts, record, removeTempDirs, sinkContext, summary, tempDir } from '../test/support.js';
 import { crc32c, maskedCrc32c } from './crc32c.js';
 import sinksPlugin from './index.js';
 import { TensorBoardSink, tensorboardSink } from './tensorboard-sink.js';
@@ -301,32 +292,7 @@ const testPlugin = definePlugin({
   version: '1.0.0',
   coreApi: '^0.1.0',
   module: new ContainerModule(({ bind }) => {
-    bind(DataSetContribution).toConstantValue(
-      defineDataSet({
-        id: 'two-points',
-        description: 'x = (1, 0), (0, 2); y = 0',
-        options: type({}),
-        create: () => ({ inputDim: 2, train: { x: Float64Array.of(1, 0, 0, 2), y: Float64Array.of(0, 0), n: 2 } }),
-      }),
-    );
-    bind(ModelContribution).toConstantValue(
-      defineModel({ id: 'linear', description: 'f = θ·x', options: type({}), create: (_o, context) => new LinearTestModel(context.inputDim, 1) }),
-    );
-    bind(OptimizerContribution).toConstantValue(
-      defineOptimizer({
-        id: 'gd',
-        description: 'θ ← θ − η g',
-        options: type({}),
-        create: () => ({
-          update(params: Float64Array | Float32Array, gradient: Float64Array | Float32Array, lr: number): void {
-            for (let i = 0; i < params.length; i++) params[i] -= lr * gradient[i];
-          },
-        }),
-      }),
-    );
-    bind(ScheduleContribution).toConstantValue(
-      defineSchedule({ id: 'constant', description: 'η', options: type({}), create: (_o, context) => ({ requires: [], learningRate: () => context.baseLr }) }),
-    );
+    bindTrainingParts(bind);
     bind(ProbeContribution).toConstantValue(
       defineProbe({
         id: 'loss-and-nan',

@@ -3,7 +3,23 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { MetricRecord, RunContext, RunSummary, StepEvent } from '@tdlab/core';
+import {
+  DataSetContribution,
+  defineDataSet,
+  defineModel,
+  defineOptimizer,
+  defineSchedule,
+  type MetricRecord,
+  ModelContribution,
+  OptimizerContribution,
+  type RunContext,
+  type RunSummary,
+  ScheduleContribution,
+  type StepEvent,
+} from '@tdlab/core';
+import { LinearTestModel } from '@tdlab/core/testing';
+import { type } from 'arktype';
+import type { ContainerModuleLoadOptions } from 'inversify';
 
 const created: string[] = [];
 
@@ -81,4 +97,43 @@ export class CapturedOutput extends Writable {
     this.writes++;
     callback();
   }
+}
+
+/**
+ * Binds the smallest real training set-up the sink tests run through the core: data `two-points`
+ * (x = (1, 0), (0, 2); y = 0), model `linear` (f = θ·x), optimizer `gd` and schedule `constant`.
+ * Each test's plugin adds its own probes.
+ */
+export function bindTrainingParts(bind: ContainerModuleLoadOptions['bind']): void {
+  bind(DataSetContribution).toConstantValue(
+    defineDataSet({
+      id: 'two-points',
+      description: 'x = (1, 0), (0, 2); y = 0',
+      options: type({}),
+      create: () => ({ inputDim: 2, train: { x: Float64Array.of(1, 0, 0, 2), y: Float64Array.of(0, 0), n: 2 } }),
+    }),
+  );
+  bind(ModelContribution).toConstantValue(
+    defineModel({ id: 'linear', description: 'f = θ·x', options: type({}), create: (_o, context) => new LinearTestModel(context.inputDim, 1) }),
+  );
+  bind(OptimizerContribution).toConstantValue(
+    defineOptimizer({
+      id: 'gd',
+      description: 'θ ← θ − η g',
+      options: type({}),
+      create: () => ({
+        update(params: Float64Array | Float32Array, gradient: Float64Array | Float32Array, lr: number): void {
+          for (let i = 0; i < params.length; i++) params[i] -= lr * gradient[i];
+        },
+      }),
+    }),
+  );
+  bind(ScheduleContribution).toConstantValue(
+    defineSchedule({
+      id: 'constant',
+      description: 'η',
+      options: type({}),
+      create: (_o, context) => ({ requires: [], learningRate: () => context.baseLr }),
+    }),
+  );
 }
