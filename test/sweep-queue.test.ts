@@ -137,7 +137,7 @@ async function submit(url: string, runs: PlannedRun[], log: string[]): Promise<{
   return { finished, failed };
 }
 
-describe.skipIf(!hasRedis)('sweep queue executor on a real Redis (skipped: redis-server is not on PATH; .ci/run installs it)', () => {
+describe.skipIf(!hasRedis)(`sweep queue executor on a real Redis${hasRedis ? '' : ' (skipped: redis-server is not on PATH; .ci/run installs it)'}`, () => {
   let redis: ChildProcess | undefined;
   let url = '';
   const workers: WorkerProcess[] = [];

@@ -57,7 +57,7 @@ async function pointCount(page: Page, figure: string): Promise<number> {
   });
 }
 
-describe.skipIf(!existsSync(CHROMIUM))(`tdlab dashboard in headless Chromium (needs ${CHROMIUM}; skipped without it)`, () => {
+describe.skipIf(!existsSync(CHROMIUM))(`tdlab dashboard in headless Chromium${existsSync(CHROMIUM) ? '' : ` (skipped: ${CHROMIUM} is missing; .ci/run installs Debian's chromium)`}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tdlab-dashboard-'));
   const runs = join(dir, 'runs');
   let server: ChildProcess | undefined;
