@@ -122,11 +122,18 @@ describe.skipIf(!existsSync(CHROMIUM))(`tdlab dashboard in headless Chromium${ex
     const first = await pointCount(page, 'loss-figure');
     const firstEta = await pointCount(page, 'eta-lambda-figure');
     expect(firstEta).toBeGreaterThanOrEqual(1);
-    await page.waitForTimeout(1500);
+    // The curves gain points as steps arrive. A curve keeps at most 2000 points (thinned), so on a
+    // fast machine the count may saturate: wait for the drawn points to change, then compare counts
+    // only while below the cap.
+    for (const figure of ['loss-figure', 'eta-lambda-figure']) {
+      const before = await page.locator(`#${figure} polyline.curve`).getAttribute('points');
+      const drawn = `(document.querySelector('#${figure} polyline.curve')?.getAttribute('points') ?? '')`;
+      await page.waitForFunction(`${drawn} !== ${JSON.stringify(before ?? '')}`, null, { timeout: 30_000 });
+    }
     const second = await pointCount(page, 'loss-figure');
     const secondEta = await pointCount(page, 'eta-lambda-figure');
-    expect(second).toBeGreaterThan(first);
-    expect(secondEta).toBeGreaterThan(firstEta);
+    if (first < 1900) expect(second).toBeGreaterThan(first);
+    if (firstEta < 1900) expect(secondEta).toBeGreaterThan(firstEta);
     expect(await page.locator('#eta-lambda-figure line.threshold').count()).toBe(2);
 
     const shot = join(dir, 'dashboard.png');
