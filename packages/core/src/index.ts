@@ -1,4 +1,9 @@
-// The public API of @tdlab/core. Types are exported apart from values.
+/**
+ * The public API of @tdlab/core: study spec, plugin contracts, DI registry, trainer and metric
+ * streams. Types are exported apart from values.
+ *
+ * @module @tdlab/core
+ */
 export { CORE_API_VERSION } from './plugin/core-api-version.js';
 export { corePlugin } from './plugin/core-plugin.js';
 export { ContributionRegistry } from './plugin/contribution-registry.js';

@@ -1,3 +1,8 @@
+/**
+ * @tdlab/tensor: typed-array kernels, seeded RNG and Lanczos for tdlab.
+ *
+ * @module @tdlab/tensor
+ */
 export { activationPass, gemmActivation, referenceActivationPass } from './activation.js';
 export type { PiecewiseLinearActivation } from './activation.js';
 export { allocate } from './float-array.js';

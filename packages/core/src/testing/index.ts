@@ -1,5 +1,9 @@
-// @tdlab/core/testing: small, exactly solvable parts for testing plugins against the real trainer,
-// and a finite-difference checker for the derivative products of any DifferentiableModel.
+/**
+ * @tdlab/core/testing: small, exactly solvable parts for testing plugins against the real trainer,
+ * and a finite-difference checker for the derivative products of any DifferentiableModel.
+ *
+ * @module @tdlab/core/testing
+ */
 export { checkModelDerivatives, DerivativeCheckError, derivativeCheckNames, formatDerivativeCheck } from './check-model-derivatives.js';
 export { modelProducts } from './model-products.js';
 export { LinearTestModel } from './linear-test-model.js';
