@@ -1,6 +1,11 @@
-import { firstPartyPlugins } from '@tdlab/cli';
-import { Tdlab } from '@tdlab/core';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { firstPartyPlugins, runCommand } from '@tdlab/cli';
+import { type RunSummary, Tdlab } from '@tdlab/core';
 import { lastValueFrom, map, toArray } from 'rxjs';
+import { expect } from 'vitest';
 
 export const kernel = new Tdlab(firstPartyPlugins);
 
@@ -55,4 +60,20 @@ export function uvStudy(width: number, r: number, steps = 3000, seed = 0): Recor
     schedule: { use: 'constant', lr: { normalized: r } },
     steps,
   };
+}
+
+/** Runs one examples/catapult study through the CLI (console output captured, not printed). */
+export async function runExample(name: string): Promise<{ summary: RunSummary; metrics: string }> {
+  const file = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'catapult', 'studies', `${name}.yaml`);
+  const out = join(mkdtempSync(join(tmpdir(), 'tdlab-zhu-example-')), 'run');
+  const stdout = process.stdout.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  let result: Awaited<ReturnType<typeof runCommand>>;
+  try {
+    result = await runCommand({ files: [file], out, log: () => {} });
+  } finally {
+    process.stdout.write = stdout;
+  }
+  expect(result.exitCode).toBe(0);
+  return { summary: result.summaries[0], metrics: readFileSync(join(out, 'metrics.csv'), 'utf8') };
 }

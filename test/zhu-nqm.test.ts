@@ -2,11 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCommand } from '@tdlab/cli';
-import type { RunSummary } from '@tdlab/core';
 import { lastValueFrom, map, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { kernel, type Trace, trace } from './support.js';
+import { kernel, runExample, type Trace, trace } from './support.js';
 
 /*
  * Zhu et al. (papers.md §1b; §6 "Zhu NQM" targets 1 and 2): the single-example neural quadratic
@@ -267,22 +265,6 @@ describe('Zhu et al. §1b "Single-example dynamics (exact)" — papers.md §6 Zh
     expect(checked).toBeGreaterThanOrEqual(5);
   });
 });
-
-/** Runs one examples/catapult study through the CLI (console output captured, not printed). */
-async function runExample(name: string): Promise<{ summary: RunSummary; metrics: string }> {
-  const file = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'catapult', 'studies', `${name}.yaml`);
-  const out = join(mkdtempSync(join(tmpdir(), 'tdlab-zhu-example-')), 'run');
-  const stdout = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  let result: Awaited<ReturnType<typeof runCommand>>;
-  try {
-    result = await runCommand({ files: [file], out, log: () => {} });
-  } finally {
-    process.stdout.write = stdout;
-  }
-  expect(result.exitCode).toBe(0);
-  return { summary: result.summaries[0], metrics: readFileSync(join(out, 'metrics.csv'), 'utf8') };
-}
 
 describe('examples/catapult/studies/zhu-single-example-nqm.yaml through the CLI (papers.md §6 Zhu NQM target 1, r = 3)', () => {
   it('the NQM (model) and the network (arm) both catapult and converge with final η·λ < 2', async () => {

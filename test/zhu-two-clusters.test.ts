@@ -1,12 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runCommand } from '@tdlab/cli';
-import type { RunSummary, StepEvent } from '@tdlab/core';
+import type { StepEvent } from '@tdlab/core';
 import { lastValueFrom, map, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { kernel } from './support.js';
+import { kernel, runExample } from './support.js';
 
 /*
  * Zhu et al. §1b "Multiple examples, d = 1" and Theorem 3 (papers.md §6 Zhu NQM target 4): 128 points
@@ -190,22 +185,6 @@ describe('Zhu et al. §1b, d = 1 two clusters — the network itself (papers.md 
     // other's, which the NQM's fixed mask forbids. So that window is checked on the NQM only.
   });
 });
-
-/** Runs one examples/catapult study through the CLI (console output captured, not printed). */
-async function runExample(name: string): Promise<{ summary: RunSummary; metrics: string }> {
-  const file = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'catapult', 'studies', `${name}.yaml`);
-  const out = join(mkdtempSync(join(tmpdir(), 'tdlab-zhu-example-')), 'run');
-  const stdout = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  let result: Awaited<ReturnType<typeof runCommand>>;
-  try {
-    result = await runCommand({ files: [file], out, log: () => {} });
-  } finally {
-    process.stdout.write = stdout;
-  }
-  expect(result.exitCode).toBe(0);
-  return { summary: result.summaries[0], metrics: readFileSync(join(out, 'metrics.csv'), 'utf8') };
-}
 
 describe('examples/catapult/studies/zhu-two-clusters.yaml through the CLI (papers.md §6 Zhu NQM target 4, η = 0.58)', () => {
   it('η lies between 2/λ2 and 4/λ1 of step 0, the loss spikes, and both ntk_eigenvalues end below 2/η', async () => {
