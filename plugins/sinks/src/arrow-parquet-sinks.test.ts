@@ -253,7 +253,7 @@ function studyPlugin(abortAt: { step: number; controller: AbortController } | un
     coreApi: '^0.1.0',
     module: new ContainerModule(({ bind }) => {
       bindTrainingParts(bind);
-    bind(ProbeContribution).toConstantValue(
+      bind(ProbeContribution).toConstantValue(
         defineProbe({
           id: 'every-step',
           description: 'the loss and a three-component vector every step; NaN and ±Infinity every 100 steps',
