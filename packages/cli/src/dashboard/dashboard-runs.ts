@@ -65,6 +65,9 @@ export class DashboardRuns {
       .then(
         (summary) => {
           run.view = { ...run.view, status: summary.outcome === 'cancelled' ? 'cancelled' : 'finished', outcome: summary.outcome, step: summary.steps };
+          // Only now is the run directory complete (summary.json is written after the sinks close).
+          log.append('end', summary);
+          log.end();
         },
         (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);

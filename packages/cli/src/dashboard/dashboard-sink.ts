@@ -1,10 +1,12 @@
-import type { MetricRecord, RunInfo, RunSummary, Sink, StepEvent } from '@tdlab/core';
+import type { MetricRecord, RunInfo, Sink, StepEvent } from '@tdlab/core';
 import type { EventLog } from './event-log.js';
 
 /**
  * The sink the dashboard attaches to each run it starts (`extraSinks`): it writes the run into the
  * run's event log — `info` at open, `metric` per metric record, `step` per step event (at most one
- * every `stepMilliseconds`, plus the last one, which carries the outcome) and `end` with the summary.
+ * every `stepMilliseconds`, plus the last one, which carries the outcome). It does not end the log:
+ * the sinks close before the core writes summary.json, so the dashboard appends `end` (and ends the
+ * log) only once the run has returned, when the run directory is complete.
  */
 export class DashboardSink implements Sink {
   private lastStepAt = 0;
@@ -37,11 +39,9 @@ export class DashboardSink implements Sink {
     this.send(event);
   }
 
-  close(summary: RunSummary): void {
+  close(): void {
     if (this.pending !== undefined) this.send(this.pending);
     this.pending = undefined;
-    this.log.append('end', summary);
-    this.log.end();
   }
 
   private send(event: StepEvent): void {
